@@ -1,0 +1,17 @@
+// Build step: bundles the CLI into one ESM file so that startup opens few files (syscalls are slow in the lab guest).
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { lvsd: 'src/cli/entry.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  // native addons and pino's worker transports must stay real packages
+  external: ['netlink', 'raw-socket', 'pino', 'pino-pretty'],
+  banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -1,0 +1,31 @@
+// CLI layer: the `lvsd` program; each subcommand lives in its own module and registers itself here.
+import { Command, CommanderError } from 'commander';
+import { CliError } from './errors.js';
+
+/** buildProgram returns the commander program with every subcommand registered. */
+export function buildProgram(): Command {
+  const program = new Command('lvsd')
+    .description('LVS/IPVS director: keepalived-compatible configuration, IPVS over generic netlink')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  return program;
+}
+
+/** main runs the CLI with argv and resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliError) {
+      process.stderr.write(`lvsd: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`lvsd: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+    return 1;
+  }
+}
