@@ -20,9 +20,15 @@ const tunByName: Record<TunnelType, number> = { ipip: TunType.IPIP, gue: TunType
 const tunByNumber = new Map<number, TunnelType>(Object.entries(tunByName).map(([k, v]) => [v, k as TunnelType]));
 const schedFlagBits: Record<SchedFlag, number> = { 1: SvcFlag.SCHED1, 2: SvcFlag.SCHED2, 3: SvcFlag.SCHED3 };
 
-/** netmaskToWire encodes a persistence netmask: IPv4 as a network-order mask, IPv6 as a u32 prefix length. */
+const netmasks = new Map<string, Buffer>();
+
+/** netmaskToWire encodes a persistence netmask: IPv4 as a network-order mask, IPv6 as a u32 prefix length (shared: do not modify). */
 export function netmaskToWire(family: Family, prefix: number): Buffer {
-  const b = Buffer.alloc(4);
+  const k = `${family}${prefix}`;
+  let b = netmasks.get(k);
+  if (b) return b;
+  b = Buffer.alloc(4);
+  netmasks.set(k, b);
   if (family === 'inet6') b.writeUInt32LE(prefix);
   else b.writeUInt32BE(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
   return b;
@@ -64,15 +70,27 @@ export function serviceToWire(svc: Service): AttrValues {
   };
 }
 
-/** serviceRefToWire encodes the service nest that destination, delete and zero commands carry (libipvs sends an empty scheduler). */
+const refs = new Map<string, AttrValues>();
+const serviceId = (k: ServiceKey): string => (k.kind === 'fwmark' ? `${k.family} fwm ${k.fwmark}` : `${k.family} ${k.protocol} ${k.address} ${k.port}`);
+
+/**
+ * serviceRefToWire encodes the service nest that destination, delete and zero commands carry (libipvs sends an
+ * empty scheduler). The nest is shared between the commands about one service: do not modify it.
+ */
 export function serviceRefToWire(key: ServiceKey): AttrValues {
-  return {
+  const id = serviceId(key);
+  let ref = refs.get(id);
+  if (ref) return ref;
+  if (refs.size >= 1 << 16) refs.clear();
+  ref = {
     ...serviceKeyToWire(key),
     schedName: '',
     flags: { flags: 0, mask: 0xffffffff },
     timeout: 0,
     netmask: netmaskToWire(key.family, key.family === 'inet6' ? 128 : 32),
   };
+  refs.set(id, ref);
+  return ref;
 }
 
 /** statsFromWire reads a stats64 nest (preferred) or the 32-bit one. */

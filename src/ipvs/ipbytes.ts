@@ -16,8 +16,25 @@ function v4Bytes(s: string, out: Buffer, at: number): void {
   for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
 }
 
-/** addressToBytes encodes an address into size bytes (4 or 16), IPv4 in the first four. */
+const cache = new Map<string, Buffer>();
+const CACHE_MAX = 1 << 16;
+
+/**
+ * addressToBytes encodes an address into size bytes (4 or 16), IPv4 in the first four. The result is shared
+ * (tables of thousands of entries repeat the same addresses): callers must not modify it.
+ */
 export function addressToBytes(family: Family, address: string, size: 4 | 16): Buffer {
+  const k = `${size}${address}`;
+  let b = cache.get(k);
+  if (!b) {
+    b = parseAddress(family, address, size);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(k, b);
+  }
+  return b;
+}
+
+function parseAddress(family: Family, address: string, size: 4 | 16): Buffer {
   const out = Buffer.alloc(size);
   if (family === 'inet') {
     if (!isIPv4(address)) throw new AddressError(address, family);

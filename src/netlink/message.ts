@@ -41,8 +41,8 @@ export function genlLength(table: AttrTable, attrs: AttrValues): number {
 
 /** encodeGenl writes a generic netlink message at offset and returns the offset after it. */
 export function encodeGenl(req: GenlRequest, table: AttrTable, attrs: AttrValues, buf: Buffer, offset: number): number {
-  const len = genlLength(table, attrs);
-  buf.writeUInt32LE(len, offset);
+  const end = encodeAttrs(table, attrs, buf, offset + NLMSG_HDRLEN + GENL_HDRLEN);
+  buf.writeUInt32LE(end - offset, offset);
   buf.writeUInt16LE(req.family, offset + 4);
   buf.writeUInt16LE(req.flags, offset + 6);
   buf.writeUInt32LE(req.seq >>> 0, offset + 8);
@@ -50,8 +50,7 @@ export function encodeGenl(req: GenlRequest, table: AttrTable, attrs: AttrValues
   buf.writeUInt8(req.cmd, offset + 16);
   buf.writeUInt8(req.version, offset + 17);
   buf.writeUInt16LE(0, offset + 18);
-  encodeAttrs(table, attrs, buf, offset + NLMSG_HDRLEN + GENL_HDRLEN);
-  return offset + align4(len);
+  return end;
 }
 
 /** encodeGenlMessage returns one generic netlink message as its own buffer. */
