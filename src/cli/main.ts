@@ -1,5 +1,6 @@
 // CLI layer: the `lvsd` program; each subcommand lives in its own module and registers itself here.
 import { Command, CommanderError } from 'commander';
+import { registerCheck } from './check.js';
 import { CliError } from './errors.js';
 
 /** buildProgram returns the commander program with every subcommand registered. */
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCheck(program);
   return program;
 }
 
