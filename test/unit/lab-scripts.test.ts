@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { CONSOLE_TAIL_CHARS, LabError } from '../../src/lab/errors.js';
+import { checkTools, findCheckout, findUml } from '../../src/lab/guest.js';
+import { nginxConfig, nginxStartCommand, nginxString } from '../../src/lab/nginx.js';
+import { agentScript, FAIL_MARKER, initScript } from '../../src/lab/scripts.js';
+
+const initOptions = {
+  runDir: '/c/.lab/runs/r1',
+  checkoutDir: '/c',
+  modulesDir: '/usr/lib/uml/modules',
+  modules: ['ip_vs', 'veth', 'bridge'],
+  namespaces: ['client', 'rs1'],
+  topologyScript: '/c/.lab/runs/r1/topology.sh',
+  agentScript: '/c/.lab/runs/r1/agent.sh',
+};
+
+describe('initScript', () => {
+  it('mounts guest-private /proc, /sys, /tmp and /run before anything else runs', () => {
+    const s = initScript(initOptions);
+    const mounts = s.indexOf('mount -t proc');
+    expect(mounts).toBeGreaterThan(0);
+    expect(s.slice(mounts)).toMatch(/tmpfs \/tmp .*tmpfs \/run/s);
+    expect(mounts).toBeLessThan(s.indexOf('modprobe'));
+  });
+
+  it('binds the modules of the running kernel and loads the ones asked for, reporting LAB_NO_IPVS otherwise', () => {
+    const s = initScript(initOptions);
+    expect(s).toContain('mount --bind "$M/$V" "/lib/modules/$V"');
+    expect(s).toMatch(/modprobe -a ip_vs veth bridge \|\| fail LAB_NO_IPVS/);
+    expect(s).toContain(`echo "${FAIL_MARKER} $1 $2"; off;`);
+  });
+
+  it('runs the boot script after the modules and before the topology', () => {
+    const s = initScript({ ...initOptions, bootScript: 'echo hello-boot' });
+    expect(s.indexOf('modprobe')).toBeLessThan(s.indexOf('echo hello-boot'));
+    expect(s.indexOf('echo hello-boot')).toBeLessThan(s.indexOf('topology.sh'));
+  });
+
+  it('starts one agent per namespace on its own serial line and the root agent on ttyS0, then powers off', () => {
+    const s = initScript(initOptions);
+    expect(s).toContain('ip netns exec client bash "$A" /dev/ttyS1 client &');
+    expect(s).toContain('ip netns exec rs1 bash "$A" /dev/ttyS2 rs1 &');
+    expect(s.trimEnd().split('\n').slice(-2)).toEqual(['bash "$A" /dev/ttyS0 -', 'off']);
+  });
+
+  it("powers off through the kernel, not poweroff(8), which would write this machine's wtmp", () => {
+    expect(initScript(initOptions)).toContain('off() { echo o > /proc/sysrq-trigger');
+  });
+});
+
+describe('agentScript', () => {
+  it('gives every command its own process group and reports its exit status on the serial line', () => {
+    const s = agentScript();
+    expect(s).toMatch(/^set -m$/m);
+    expect(s).toContain('echo "done $_lid $?" >&3');
+    expect(s).toContain('kill -s "$_larg" -- "-$_lp"');
+  });
+
+  it('closes the serial line for the command and feeds it no input', () => {
+    expect(agentScript()).toContain('</dev/null 3>&-');
+  });
+});
+
+describe('nginxConfig', () => {
+  const conf = nginxConfig('rs1', { body: 'rs1\n', port: 80 });
+
+  it('keeps pid, logs and temp paths in the host folder of the guest /tmp', () => {
+    const paths = [...conf.matchAll(/^\s*(?:pid|lock_file|error_log|access_log|\w+_temp_path) (\S+?)[ ;]/gm)].map((m) => m[1]);
+    expect(paths).toHaveLength(9);
+    for (const p of paths) expect(p).toMatch(/^\/tmp\/rs1\/nginx\//);
+  });
+
+  it('answers every request with the body on all addresses of the port', () => {
+    expect(conf).toContain('listen 80 default_server;');
+    expect(conf).toContain('listen [::]:80 default_server;');
+    expect(conf).toContain('return 200 "rs1\\n";');
+  });
+
+  it('escapes quotes, backslashes and dollars of the body', () => {
+    expect(nginxString('a "b" \\ $x\n')).toBe('a \\"b\\" \\\\ ${lab_dollar}x\\n');
+  });
+
+  it('starts nginx with its startup error log in the guest /tmp, never the default one', () => {
+    expect(nginxStartCommand('rs1', '/c/r/nginx/rs1.conf')).toContain('-e /tmp/rs1/nginx/error.log -c /c/r/nginx/rs1.conf');
+  });
+});
+
+describe('LabError', () => {
+  it('carries a stable code and quotes the tail of the guest console', () => {
+    const console = `${'x'.repeat(CONSOLE_TAIL_CHARS)}\nKernel panic - not syncing`;
+    const e = new LabError('LAB_BOOT_FAILED', 'the guest exited', console, '/c/.lab/runs/r1');
+    expect(e.code).toBe('LAB_BOOT_FAILED');
+    expect(e.message).toMatch(/^\[LAB_BOOT_FAILED\] the guest exited\n\(run folder kept: \/c\/.lab\/runs\/r1\)\n--- guest console/);
+    expect(e.message).toContain('Kernel panic - not syncing');
+    expect(e.message.length).toBeLessThan(CONSOLE_TAIL_CHARS + 200);
+  });
+});
+
+describe('prerequisites', () => {
+  it('reports LAB_NO_UML with the setup hint when linux.uml is not there', () => {
+    expect(() => findUml('/nonexistent/linux.uml')).toThrow(/LAB_NO_UML.*npm run setup/);
+  });
+
+  it('names every missing tool in LAB_MISSING_TOOL', () => {
+    expect(() => checkTools(['sh', 'no-such-tool-1', 'no-such-tool-2'])).toThrow(/LAB_MISSING_TOOL.*no-such-tool-1, no-such-tool-2/);
+  });
+
+  it('finds the checkout from the lab module without a hard-coded path', () => {
+    expect(findCheckout()).toBe(process.cwd());
+  });
+});
