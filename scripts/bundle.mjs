@@ -2,16 +2,19 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { lvsd: 'src/cli/entry.ts' },
+  entryPoints: { lvsd: 'src/cli/entry.ts', demo: 'demo/l2.ts', bench: 'bench/run.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  // dynamic imports become chunks: a command loads only its own code
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   target: 'node20',
   format: 'esm',
   sourcemap: 'linked',
   // native addons and pino's worker transports must stay real packages
-  external: ['netlink', 'raw-socket', 'pino', 'pino-pretty'],
+  external: ['netlink', 'raw-socket', 'pino', 'pino-pretty', 'esbuild'],
   banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -1,7 +1,9 @@
 // CLI layer: the `lvsd` program; each subcommand lives in its own module and registers itself here.
 import { Command, CommanderError } from 'commander';
+import { registerApply } from './apply.js';
 import { registerCheck } from './check.js';
 import { CliError } from './errors.js';
+import { registerIpvs } from './ipvs.js';
 
 /** buildProgram returns the commander program with every subcommand registered. */
 export function buildProgram(): Command {
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCheck(program);
+  registerIpvs(program);
+  registerApply(program);
   return program;
 }
 
