@@ -48,6 +48,8 @@ const LIST_OPTIONS: string[][] = [
   ['--thresholds'],
   ['--persistent-conn'],
   ['--sort'],
+  ['--nosort'],
+  ['--tun-info'],
   ['--sort', '--thresholds'],
   ['--timeout'],
   ['--daemon'],
@@ -128,5 +130,5 @@ describe('ipvsadm compatibility on the guest kernel', () => {
     expect(r.stderr).toMatch(/IPVS is not available in this kernel \(load ip_vs/);
     expect(r.stdout).toMatch(/exit=[1-9]/);
     await lab.exec(null, 'umount /lib/modules && modprobe ip_vs', { check: true });
-  });
+  }, 90_000);
 });
