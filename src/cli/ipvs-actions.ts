@@ -1,7 +1,7 @@
 // CLI layer: the actions behind `lvsd list`, `save` and `restore` (loaded on demand by src/cli/ipvs.ts).
 import { readFileSync } from 'node:fs';
 import { IpvsClient } from '../ipvs/client.js';
-import { addressFromBytes } from '../ipvs/ipbytes.js';
+import { addressFromBytes } from '../util/addr.js';
 import { parseConnections } from '../ipvs/conn.js';
 import { formatJson } from '../ipvs/format/json.js';
 import { formatList, ListError, type ListOptions } from '../ipvs/format/list.js';

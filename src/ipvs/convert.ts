@@ -2,7 +2,23 @@
 import type { AttrValues, FlagsValue } from '../netlink/nla.js';
 import type { Destination, DestKey, Family, ForwardMethod, Info, Protocol, SchedFlag, Service, ServiceKey, Stats, SyncDaemon, Timeouts, TunnelFlag, TunnelType } from './types.js';
 import { AF_INET, AF_INET6, ConnFwd, DaemonState, IPPROTO, SvcFlag, TunFlag, TunType } from './wire.js';
-import { addressFromBytes, addressToBytes } from './ipbytes.js';
+import { addressFromBytes, addressToBytes, addressUnion16 } from '../util/addr.js';
+
+const unions = new Map<string, Buffer>();
+
+/**
+ * wireAddress is an address as the 16-byte union IPVS carries. Results are cached and shared (tables of thousands
+ * of entries repeat the same addresses; parsing each again was a measurable part of encoding): do not modify them.
+ */
+export function wireAddress(family: Family, address: string): Buffer {
+  let b = unions.get(address);
+  if (!b) {
+    b = addressUnion16(family, address);
+    if (unions.size >= 1 << 16) unions.clear();
+    unions.set(address, b);
+  }
+  return b;
+}
 
 const familyNumber = (f: Family): number => (f === 'inet' ? AF_INET : AF_INET6);
 
@@ -50,7 +66,7 @@ export function netmaskFromWire(family: Family, b: Buffer | undefined): number {
 /** serviceKeyToWire encodes the attributes that identify a service (GET_DEST dumps send only these). */
 export function serviceKeyToWire(key: ServiceKey): AttrValues {
   if (key.kind === 'fwmark') return { af: familyNumber(key.family), fwmark: key.fwmark };
-  return { af: familyNumber(key.family), protocol: IPPROTO[key.protocol], addr: addressToBytes(key.family, key.address, 16), port: key.port };
+  return { af: familyNumber(key.family), protocol: IPPROTO[key.protocol], addr: wireAddress(key.family, key.address), port: key.port };
 }
 
 /** serviceToWire encodes a full service entry as libipvs does (flags with an all-ones mask). */
@@ -130,7 +146,7 @@ const tunFlagBits = (flags: readonly TunnelFlag[]): number => flags.reduce((n, f
 export function destToWire(d: Destination): AttrValues {
   return {
     addrFamily: familyNumber(d.family),
-    addr: addressToBytes(d.family, d.address, 16),
+    addr: wireAddress(d.family, d.address),
     port: d.port,
     fwdMethod: fwdByName[d.forward],
     weight: d.weight,
@@ -194,8 +210,8 @@ export function daemonToWire(d: SyncDaemon): AttrValues {
     mcastIfn: d.mcastInterface,
     syncId: d.syncId,
     syncMaxLen: d.syncMaxLen,
-    mcastGroup: d.mcastGroup && !v6 ? addressToBytes('inet', d.mcastGroup, 4) : undefined,
-    mcastGroup6: d.mcastGroup && v6 ? addressToBytes('inet6', d.mcastGroup, 16) : undefined,
+    mcastGroup: d.mcastGroup && !v6 ? addressToBytes('inet', d.mcastGroup) : undefined,
+    mcastGroup6: d.mcastGroup && v6 ? addressToBytes('inet6', d.mcastGroup) : undefined,
     mcastPort: d.mcastPort,
     mcastTtl: d.mcastTtl,
   };

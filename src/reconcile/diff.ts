@@ -1,5 +1,5 @@
 // Reconcile layer (pure): compare the wanted IPVS state with the observed one and plan the fewest writes that converge them.
-import { addressFromBytes, addressToBytes } from '../ipvs/ipbytes.js';
+import { canonicalAddress as canonical } from '../util/addr.js';
 import type { Destination, DestKey, Family, IpvsOp, Service, ServiceKey, Table, Timeouts } from '../ipvs/types.js';
 
 /** DesiredTimeouts are the connection timeouts to enforce; an absent member is left as the kernel has it. */
@@ -48,7 +48,7 @@ export function canonicalAddress(family: Family, address: string): string {
   const k = `${family} ${address}`;
   let c = canon.get(k);
   if (c === undefined) {
-    c = addressFromBytes(family, addressToBytes(family, address, 16));
+    c = canonical(family, address);
     if (canon.size >= 1 << 16) canon.clear();
     canon.set(k, c);
   }
