@@ -1,9 +1,8 @@
 // CLI layer: `lvsd apply` — converge the kernel's IPVS table on a configuration once, printing the plan.
-import type { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type ParseResult } from '../config/index.js';
+import { formatDiagnostic, loadConfig, type ParseResult } from '../config/index.js';
 import { IpvsClient } from '../ipvs/client.js';
 import { desiredState, Reconciler, renderFailure, renderPlan, summarizePlan, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
-import type { CheckIo } from './check.js';
+import { processIo, type CheckIo } from './check.js';
 import { CliError } from './errors.js';
 
 /** ApplyOptions are the options of `lvsd apply`. */
@@ -19,7 +18,6 @@ export interface ApplyDeps {
   readonly openClient?: () => Promise<IpvsPort & { close(): void }>;
 }
 
-const processIo: CheckIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 /**
  * runApply parses the configuration (diagnostics on stderr, as `lvsd check` prints them; an unusable one fails
@@ -51,17 +49,4 @@ export async function runApply(opts: ApplyOptions, io: CheckIo = processIo, deps
     throw new CliError(`${n} of ${report.ops.length} operation${report.ops.length === 1 ? '' : 's'} failed`, 1);
   }
   return report;
-}
-
-/** registerApply adds the `apply` subcommand to the program. */
-export function registerApply(program: Command, deps: ApplyDeps = {}): void {
-  program
-    .command('apply')
-    .description('converge the IPVS table on a configuration once (every real server taken as healthy) and print the plan')
-    .option('-f, --config-file <file>', 'configuration file', DEFAULT_CONFIG_FILE)
-    .option('-n, --dry-run', 'print the plan without writing to the kernel')
-    .option('--prune', 'also delete IPVS services the configuration does not name (implied by lvs_flush)')
-    .action(async (opts: ApplyOptions) => {
-      await runApply(opts, processIo, deps);
-    });
 }

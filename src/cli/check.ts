@@ -1,6 +1,5 @@
 // CLI layer: `lvsd check` — test a configuration file as `keepalived -t` does.
-import type { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type ParseResult } from '../config/index.js';
+import { formatDiagnostic, loadConfig, type ParseResult } from '../config/index.js';
 import { CliError } from './errors.js';
 
 /** CheckOptions are the options of `lvsd check`. */
@@ -15,7 +14,8 @@ export interface CheckIo {
   readonly err: (s: string) => void;
 }
 
-const processIo: CheckIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+/** processIo writes to the process's stdout and stderr. */
+export const processIo: CheckIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 /** runCheck parses a configuration, prints diagnostics (and the model with --json), and throws CliError when it is unusable. */
 export function runCheck(opts: CheckOptions, io: CheckIo = processIo, load: (path: string) => ParseResult = (p) => loadConfig(p)): void {
@@ -26,14 +26,4 @@ export function runCheck(opts: CheckOptions, io: CheckIo = processIo, load: (pat
     throw new CliError(`${opts.configFile}: configuration is not usable (${errors} error${errors === 1 ? '' : 's'})`, 1);
   }
   if (opts.json) io.out(`${JSON.stringify(result.model, null, 2)}\n`);
-}
-
-/** registerCheck adds the `check` subcommand to the program. */
-export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('test a keepalived-style configuration file: diagnostics on stderr, exit 0 when usable')
-    .option('-f, --config-file <file>', 'configuration file', DEFAULT_CONFIG_FILE)
-    .option('--json', 'print the parsed model as JSON on stdout')
-    .action((opts: CheckOptions) => runCheck(opts));
 }

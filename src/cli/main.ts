@@ -1,7 +1,6 @@
 // CLI layer: the `lvsd` program; each subcommand lives in its own module and registers itself here.
 import { Command, CommanderError } from 'commander';
-import { registerApply } from './apply.js';
-import { registerCheck } from './check.js';
+import { registerApply, registerCheck } from './commands.js';
 import { CliError } from './errors.js';
 import { registerIpvs } from './ipvs.js';
 

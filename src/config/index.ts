@@ -20,8 +20,8 @@ export interface ParseResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** DEFAULT_CONFIG_FILE is where keepalived (and lvsd) look for the configuration by default. */
-export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+import { DEFAULT_CONFIG_FILE } from './defaults.js';
+export { DEFAULT_CONFIG_FILE };
 
 /** parseConfig reads an entry file (and its includes) through `fs`, returning the model only when there are no errors. */
 export function parseConfig(entryPath: string, fs: ConfigFs, options: ReadOptions = {}): ParseResult {

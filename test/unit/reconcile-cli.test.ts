@@ -1,7 +1,8 @@
 // Unit tests: `lvsd apply` with an injected configuration and the fake kernel — plan output, dry run, prune, lvs_flush, errors.
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerApply, runApply, type ApplyDeps } from '../../src/cli/apply.js';
+import { runApply, type ApplyDeps } from '../../src/cli/apply.js';
+import { registerApply } from '../../src/cli/commands.js';
 import { CliError } from '../../src/cli/errors.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { memoryFs, parseConfig } from '../../src/config/index.js';

@@ -73,6 +73,21 @@ export interface ServiceArgFailure {
  * ipvsadm's own quirk). Ports are decimal 0..65535 (strtol: "+81" is 81) or, with a resolver, service names.
  */
 export function parseServiceArg(text: string, protocol: Protocol | undefined, r: Resolvers = {}): ServiceArg | ServiceArgFailure {
+  // without resolvers the answer depends on the text alone; restore input repeats each service on every one of its
+  // destination lines and real servers across services, so numeric answers are remembered (results are frozen)
+  if (r.resolveHost || r.resolvePort) return parseServiceText(text, protocol, r);
+  let v = numericServices.get(text);
+  if (!v) {
+    v = Object.freeze(parseServiceText(text, protocol, r));
+    if (numericServices.size >= 1 << 16) numericServices.clear();
+    numericServices.set(text, v);
+  }
+  return v;
+}
+
+const numericServices = new Map<string, ServiceArg | ServiceArgFailure>();
+
+function parseServiceText(text: string, protocol: Protocol | undefined, r: Resolvers): ServiceArg | ServiceArgFailure {
   if (/^\d*$/.test(text)) return { failed: 'address' };
   let buf = text;
   let portText: string | undefined;
