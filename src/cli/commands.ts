@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import type { ApplyDeps, ApplyOptions } from './apply.js';
 import type { CheckOptions } from './check.js';
+import type { RunOptions } from './run.js';
 
 /** registerCheck adds the `check` subcommand to the program. */
 export function registerCheck(program: Command): void {
@@ -27,4 +28,16 @@ export function registerApply(program: Command, deps: ApplyDeps = {}): void {
       const { runApply } = await import('./apply.js');
       await runApply(opts, undefined, deps);
     });
+}
+
+/** registerRun adds the `run` subcommand: the director daemon. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the director: apply the configuration, run health checks, repair drift; SIGHUP reloads, SIGTERM stops')
+    .option('-f, --config-file <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('--resync-interval <seconds>', 're-read the kernel table and repair drift this often', '10')
+    .option('--keep-on-exit', 'leave the IPVS entries in place when stopping (default: remove what lvsd added)')
+    .option('--log-level <level>', 'pino log level: trace, debug, info, warn, error', 'info')
+    .action(async (opts: RunOptions) => (await import('./run.js')).runDaemon(opts));
 }

@@ -1,6 +1,6 @@
 // CLI layer: the `lvsd` program; each subcommand lives in its own module and registers itself here.
 import { Command, CommanderError } from 'commander';
-import { registerApply, registerCheck } from './commands.js';
+import { registerApply, registerCheck, registerRun } from './commands.js';
 import { CliError } from './errors.js';
 import { registerIpvs } from './ipvs.js';
 
@@ -14,6 +14,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerIpvs(program);
   registerApply(program);
+  registerRun(program);
   return program;
 }
 

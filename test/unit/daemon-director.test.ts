@@ -1,0 +1,120 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { memoryFs, parseConfig } from '../../src/config/index.js';
+import type { Model } from '../../src/config/model.js';
+import { Director } from '../../src/daemon/director.js';
+import { ManualClock, type Probe } from '../../src/health/index.js';
+import { IpvsClient } from '../../src/ipvs/client.js';
+import { FakeIpvsKernel } from '../../src/ipvs/fake-kernel.js';
+import { splitMessages } from '../../src/netlink/message.js';
+
+const conf = (weight2 = 1) => `
+virtual_server 192.168.56.131 80 {
+    delay_loop 6
+    lb_algo wrr
+    lb_kind DR
+    persistence_timeout 5
+    protocol TCP
+    real_server 192.168.56.101 80 {
+        weight 1
+        TCP_CHECK {
+            connect_port 80
+            connect_timeout 2
+            retry 2
+            delay_before_retry 3
+        }
+    }
+    real_server 192.168.56.102 80 {
+        weight ${weight2}
+        TCP_CHECK {
+            connect_port 80
+            connect_timeout 2
+            retry 2
+            delay_before_retry 3
+        }
+    }
+}
+`;
+
+function model(text: string): Model {
+  const r = parseConfig('/etc/lvsd.conf', memoryFs({ '/etc/lvsd.conf': text }));
+  if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  return r.model;
+}
+
+async function world(text = conf()) {
+  const kernel = new FakeIpvsKernel();
+  const client = await IpvsClient.open(kernel);
+  const clock = new ManualClock(0);
+  const down = new Set<string>();
+  const probe: Probe = async (t) => (down.has(t.connectIp) ? { ok: false, reason: 'ECONNREFUSED', latencyMs: 1 } : { ok: true, latencyMs: 1 });
+  const lines: { event?: string; msg: string }[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const director = new Director(model(text), client, log, { resyncMs: 3_600_000, health: { clock, probe, random: () => 0, scripts: false } });
+  const dests = () => kernel.snapshot()[0]?.dests.map((d) => `${d.address}:${d.weight}`).sort() ?? [];
+  return { kernel, client, clock, down, director, lines, dests };
+}
+
+describe('director daemon', () => {
+  it('starts by putting every real server in the table', async () => {
+    const w = await world();
+    const report = await w.director.start();
+    expect(report.ops.map((o) => o.op)).toEqual(['add-service', 'add-dest', 'add-dest']);
+    expect(w.dests()).toEqual(['192.168.56.101:1', '192.168.56.102:1']);
+    await w.director.stop();
+  });
+
+  it('removes a real server after retry+1 failed checks and logs why', async () => {
+    const w = await world();
+    await w.director.start();
+    w.down.add('192.168.56.102');
+    // first check at warmup 0, then 2 retries spaced by delay_before_retry 3 s
+    await w.clock.advance(7_000);
+    await w.director.idle();
+    expect(w.dests()).toEqual(['192.168.56.101:1']);
+    const ev = w.lines.find((l) => l.event === 'real-server-down');
+    expect(ev).toMatchObject({ rs: '192.168.56.102:80', reason: expect.stringMatching(/ECONNREFUSED/) });
+    expect(w.lines.some((l) => l.event === 'applied' && /del-dest/.test(l.msg))).toBe(true);
+    w.down.clear();
+    await w.clock.advance(6_000);
+    await w.director.idle();
+    expect(w.dests()).toEqual(['192.168.56.101:1', '192.168.56.102:1']);
+    await w.director.stop();
+  });
+
+  it('repairs a destination deleted behind its back on the next resync', async () => {
+    const w = await world();
+    await w.director.start();
+    await w.client.apply([{ op: 'del-dest', service: { kind: 'addr', family: 'inet', protocol: 'tcp', address: '192.168.56.131', port: 80 }, dest: { family: 'inet', address: '192.168.56.101', port: 80 } }]);
+    expect(w.dests()).toEqual(['192.168.56.102:1']);
+    w.director.schedule('resync');
+    await w.director.idle();
+    expect(w.dests()).toEqual(['192.168.56.101:1', '192.168.56.102:1']);
+    expect(w.lines.filter((l) => l.event === 'repaired').map((l) => l.msg)).toEqual([expect.stringMatching(/add-dest .*192\.168\.56\.101:80/)]);
+    await w.director.stop();
+  });
+
+  it('reload with one changed weight writes exactly one edit and keeps a down server down', async () => {
+    const w = await world();
+    await w.director.start();
+    w.down.add('192.168.56.101');
+    await w.clock.advance(7_000);
+    await w.director.idle();
+    expect(w.dests()).toEqual(['192.168.56.102:1']);
+    const before = w.kernel.datagrams.length;
+    await w.director.reload(model(conf(3)));
+    expect(w.dests()).toEqual(['192.168.56.102:3']);
+    // every message written after the reload, reads (GET_*) aside: exactly one SET_DEST
+    const GETS = new Set([4, 8, 13, 15]);
+    const writes = w.kernel.datagrams.slice(before).flatMap((d) => splitMessages(d).map((m) => d.readUInt8(m.payload))).filter((cmd) => !GETS.has(cmd));
+    expect(writes).toEqual([6]);
+    await w.director.stop();
+  });
+
+  it('removes the services it added when it stops, unless told to keep them', async () => {
+    const w = await world();
+    await w.director.start();
+    await w.director.stop();
+    expect(w.kernel.snapshot()).toEqual([]);
+  });
+});
