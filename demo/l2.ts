@@ -2,9 +2,10 @@
 // the table as `lvsd list` shows it, and requests through each VIP alternating between the real servers.
 import { startLab, type Lab } from '../src/lab/lab.js';
 import { findCheckout } from '../src/lab/guest.js';
+import { drRealServerCommand, L2_VIPS, l2Topology } from '../src/lab/layouts.js';
 
 const LVSD = `node ${findCheckout()}/bin/lvsd`;
-const VIPS = ['192.168.56.131', '192.168.56.132'];
+const VIPS = L2_VIPS;
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
 // The L2 table of ../shared/docs/layouts.md, in the format `lvsd restore` (and `ipvsadm -R`) reads.
@@ -16,29 +17,16 @@ const TABLE = `-A -t 192.168.56.131:80 -s wrr -p 5
 -a -t 192.168.56.132:80 -r 192.168.56.102:80 -g -w 1
 `;
 
-/** realServerSetup puts both VIPs on lo as /32 and stops ARP answers for them (what issue 4's `lvsd realserver up` will do). */
-const realServerSetup = VIPS.map((v) => `ip addr add ${v}/32 dev lo label lo:${VIPS.indexOf(v) + 1}`)
-  .concat(['sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2'])
-  .join(' && ');
-
 async function run(): Promise<void> {
   const started = Date.now();
   const ticker = setInterval(() => process.stdout.write(`  … booting the guest kernel (${Math.round((Date.now() - started) / 1000)} s)\n`), 3000);
   let lab: Lab | undefined;
   try {
     say('lvsd demo — layout L2: DR directors LVS1/LVS2 in front of two nginx real servers, on a real IPVS kernel');
-    lab = await startLab({
-      hosts: [
-        { name: 'lvs1', role: 'director', addresses: ['192.168.56.121/24'] },
-        { name: 'lvs2', role: 'director', addresses: ['192.168.56.122/24'] },
-        { name: 'rs1', role: 'realserver', addresses: ['192.168.56.101/24'], nginx: { body: 'rs1\n' } },
-        { name: 'rs2', role: 'realserver', addresses: ['192.168.56.102/24'], nginx: { body: 'rs2\n' } },
-        { name: 'client', role: 'client', addresses: ['192.168.56.10/24'] },
-      ],
-    });
+    lab = await startLab(l2Topology());
     clearInterval(ticker);
     say(`guest up with 5 hosts on one LAN, nginx on rs1 and rs2 (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    for (const rs of ['rs1', 'rs2']) await lab.exec(rs, realServerSetup, { check: true });
+    for (const rs of ['rs1', 'rs2']) await lab.exec(rs, drRealServerCommand(VIPS), { check: true });
     say('real servers: VIPs .131 and .132 on lo, arp_ignore=1, arp_announce=2');
     // until VRRP lands, LVS1 holds VIP .131 and LVS2 holds .132 (dual master)
     await lab.exec('lvs1', 'ip addr add 192.168.56.131/24 dev eth0', { check: true });

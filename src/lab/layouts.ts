@@ -1,0 +1,29 @@
+// Lab layer: the layouts of shared/docs/layouts.md as lab topologies, and the host set-up they share.
+import type { TopologyInput } from './topology.js';
+
+/** L2_VIPS are layout L2's virtual IPs: VI_1 (.131, master LVS1) and VI_2 (.132, master LVS2). */
+export const L2_VIPS = ['192.168.56.131', '192.168.56.132'] as const;
+
+/** l2Topology is layout L2: directors LVS1 .121 and LVS2 .122, nginx real servers .101 and .102, a client .10. */
+export function l2Topology(directors: 1 | 2 = 2): TopologyInput {
+  return {
+    hosts: [
+      { name: 'lvs1', role: 'director', addresses: ['192.168.56.121/24'] },
+      ...(directors === 2 ? [{ name: 'lvs2', role: 'director' as const, addresses: ['192.168.56.122/24'] }] : []),
+      { name: 'rs1', role: 'realserver', addresses: ['192.168.56.101/24'], nginx: { body: 'rs1\n' } },
+      { name: 'rs2', role: 'realserver', addresses: ['192.168.56.102/24'], nginx: { body: 'rs2\n' } },
+      { name: 'client', role: 'client', addresses: ['192.168.56.10/24'] },
+    ],
+  };
+}
+
+/**
+ * drRealServerCommand is the shell that users' rc scripts run on a DR real server: the VIPs on lo as host
+ * addresses, arp_ignore=1 and arp_announce=2 on all and eth0 (`lvsd realserver up` does this through rtnetlink).
+ */
+export function drRealServerCommand(vips: readonly string[]): string {
+  return vips
+    .map((v, i) => `ip addr add ${v}/32 dev lo label lo:${i + 1}`)
+    .concat(['sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2'])
+    .join(' && ');
+}
