@@ -2,12 +2,15 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/cli/check.js';
 import { loadConfig, nodeFs, parseConfig, type Model } from '../../src/config/index.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
+// the layouts' configurations are the project's examples
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 function load(name: string): Model {
-  const r = parseConfig(`${DIR}${name}`, nodeFs);
+  const r = parseConfig(`${EXAMPLES}${name}`, nodeFs);
   expect(r.diagnostics).toEqual([]);
   if (!r.model) throw new Error(`${name}: no model`);
   return r.model;
@@ -30,12 +33,19 @@ function vrrp(m: Model): string[] {
 }
 
 describe('config layouts', () => {
-  it.each(readdirSync(DIR).filter((f) => f.endsWith('.conf')))('parses %s without any diagnostic', (name) => {
-    expect(load(name).files).toEqual([`${DIR}${name}`]);
+  const examples = (readdirSync(EXAMPLES, { recursive: true }) as string[]).filter((f) => f.endsWith('.conf')).sort();
+  it('finds every layout among the examples', () => expect(examples.map((f) => f.split('/')[0]).filter((d, i, a) => a.indexOf(d) === i)).toHaveLength(4));
+  it.each(examples)('lvsd check accepts examples/%s with nothing to say', (name) => {
+    const said: string[] = [];
+    runCheck({ configFile: `${EXAMPLES}${name}` }, { out: (s) => said.push(s), err: (s) => said.push(s) });
+    expect(said).toEqual([]);
+  });
+  it.each(examples)('parses examples/%s without any diagnostic', (name) => {
+    expect(load(name).files).toEqual([`${EXAMPLES}${name}`]);
   });
 
   it('L2: LVS1 is master of VI_1, backup of VI_2, and serves both VIPs by direct routing', () => {
-    const m = load('l2-lvs1.conf');
+    const m = load('l2-dr-directors/lvs1.conf');
     expect(m.global.routerId).toBe('LVS1');
     expect(vrrp(m)).toEqual(['VI_1 MASTER eth1 vrid51 prio100 adv1 preempt 1111 192.168.56.131/32', 'VI_2 BACKUP eth1 vrid52 prio80 adv1 preempt 2222 192.168.56.132/32']);
     expect(table(m)).toEqual([
@@ -47,13 +57,13 @@ describe('config layouts', () => {
   });
 
   it('L2: LVS2 mirrors LVS1 with the roles swapped and the same table', () => {
-    const [a, b] = [load('l2-lvs1.conf'), load('l2-lvs2.conf')];
+    const [a, b] = [load('l2-dr-directors/lvs1.conf'), load('l2-dr-directors/lvs2.conf')];
     expect(vrrp(b)).toEqual(['VI_1 BACKUP eth1 vrid51 prio80 adv1 preempt 1111 192.168.56.131/32', 'VI_2 MASTER eth1 vrid52 prio100 adv1 preempt 2222 192.168.56.132/32']);
     expect(table(b)).toEqual(table(a));
   });
 
   it('L1: the nginx pair tracks nginx with a weighted script, multicast on one side and unicast nopreempt on the other', () => {
-    const master = load('l1-nginx-master.conf');
+    const master = load('l1-nginx-pair/master.conf');
     expect(master.vrrp.scripts[0]).toMatchObject({ name: 'chk_nginx', script: { argv: ['/etc/keepalived/check_nginx.sh'] }, interval: 2, weight: -30, fall: 2, rise: 2, timeout: 2 });
     expect(vrrp(master)).toEqual(['VI_1 MASTER ens33 vrid67 prio100 adv1 preempt 1111 192.168.67.100/24']);
     expect(master.vrrp.instances[0]).toMatchObject({
@@ -62,27 +72,27 @@ describe('config layouts', () => {
       virtualIpAddresses: [{ dev: 'ens33', label: 'ens33:1' }],
     });
     expect(master.global).toMatchObject({ scriptUser: { user: 'root' }, enableScriptSecurity: true });
-    const backup = load('l1-nginx-backup.conf');
+    const backup = load('l1-nginx-pair/backup.conf');
     expect(vrrp(backup)).toEqual(['VI_1 BACKUP ens33 vrid67 prio80 adv1 nopreempt 1111 192.168.67.100/32']);
     expect(backup.vrrp.instances[0]).toMatchObject({ unicastSrcIp: '192.168.67.12', unicastPeers: [{ address: '192.168.67.11' }], trackScripts: [{ weight: -20 }] });
     expect(backup.vrrp.scripts[0]?.script.argv).toEqual(['killall', '-0', 'nginx']);
   });
 
   it('L3: the directors balance over the nginx tier VIPs, and the tier is its own VRRP pair', () => {
-    expect(table(load('l3-director.conf')).map((l) => l.split(' -> ')[1])).toEqual([
+    expect(table(load('l3-three-tier/director.conf')).map((l) => l.split(' -> ')[1])).toEqual([
       '192.168.56.111:80 w1 route [192.168.56.111:80 t2 r2 d3 loop6]',
       '192.168.56.112:80 w1 route [192.168.56.112:80 t2 r2 d3 loop6]',
       '192.168.56.111:80 w1 route [192.168.56.111:80 t2 r2 d3 loop6]',
       '192.168.56.112:80 w1 route [192.168.56.112:80 t2 r2 d3 loop6]',
     ]);
-    expect(load('l3-director.conf').global.lvsTimeouts).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
-    const tier = load('l3-nginx-server1.conf');
+    expect(load('l3-three-tier/director.conf').global.lvsTimeouts).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
+    const tier = load('l3-three-tier/nginx-server1.conf');
     expect(vrrp(tier)).toEqual(['VI_11 MASTER eth0 vrid61 prio101 adv1 preempt nginx11 192.168.56.111/32', 'VI_12 BACKUP eth0 vrid62 prio100 adv1 preempt nginx12 192.168.56.112/32']);
     expect(tier.vrrp.instances.map((i) => i.trackScripts)).toEqual([[{ name: 'chk_nginx', weight: 1, reverse: false }], [{ name: 'chk_nginx', weight: 1, reverse: false }]]);
   });
 
   it('L4: directors that are real servers weigh .104 five times .103', () => {
-    for (const name of ['l4-director-master.conf', 'l4-director-backup.conf']) {
+    for (const name of ['l4-directors-as-real-servers/master.conf', 'l4-directors-as-real-servers/backup.conf']) {
       const m = load(name);
       expect(table(m)).toEqual([
         '[192.168.1.120]:tcp:80 wrr route p50 -> 192.168.1.103:80 w1 route [192.168.1.103:80 t10 r3 d3 loop6]',
@@ -90,11 +100,11 @@ describe('config layouts', () => {
       ]);
       expect(m.vrrp.instances[0]?.trackScripts).toEqual([{ name: 'monitor_nginx', weight: -15, reverse: false }]);
     }
-    expect(vrrp(load('l4-director-backup.conf'))).toEqual(['VI_1 BACKUP eth0 vrid120 prio90 adv1 preempt 1111 192.168.1.120/24']);
+    expect(vrrp(load('l4-directors-as-real-servers/backup.conf'))).toEqual(['VI_1 BACKUP eth0 vrid120 prio90 adv1 preempt 1111 192.168.1.120/24']);
   });
 
   it('returns a deeply frozen model', () => {
-    const m = load('l2-lvs1.conf');
+    const m = load('l2-dr-directors/lvs1.conf');
     const rs = m.virtualServers[0]?.realServers[0];
     expect(Object.isFrozen(m) && Object.isFrozen(m.virtualServers) && Object.isFrozen(rs) && Object.isFrozen(rs?.checkers[0])).toBe(true);
     expect(() => {
