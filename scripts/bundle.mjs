@@ -1,5 +1,9 @@
 // Build step: bundles the CLI into one ESM file so that startup opens few files (syscalls are slow in the lab guest).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// chunk names carry content hashes: start from an empty folder so that stale chunks do not pile up
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   entryPoints: { lvsd: 'src/cli/entry.ts', demo: 'demo/l2.ts', bench: 'bench/run.ts' },
