@@ -2,6 +2,7 @@
 import type { Model, RealServer, SorryServer, VirtualServer } from '../config/index.js';
 import type { Destination, Service, ServiceKey, Table } from '../ipvs/types.js';
 import { destId, serviceId, type DesiredState } from './diff.js';
+import { initialQuorum, quorumStep } from '../health/quorum.js';
 
 /** Health is whether a real server is fit to take traffic. */
 export type Health = 'up' | 'down';
@@ -43,8 +44,7 @@ export function virtualServerId(vs: Pick<VirtualServer, 'services'>): string {
  */
 export function quorumUp(vs: Pick<VirtualServer, 'quorum' | 'hysteresis'>, sum: number, wasUp?: boolean): boolean {
   if (sum <= 0) return false;
-  if (wasUp === true) return sum >= vs.quorum - vs.hysteresis;
-  return sum >= vs.quorum + vs.hysteresis;
+  return wasUp === undefined ? initialQuorum(vs, sum) : quorumStep(wasUp, vs, sum);
 }
 
 /** serviceOf is the IPVS service a virtual server stands for at `key`. */
