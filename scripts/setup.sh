@@ -53,5 +53,10 @@ fi
 # node modules: (re)install when missing or when package-lock.json changed since the last install
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  # npm 11 writes lock files without rollup's optional per-platform packages and then refuses them in `npm ci`
+  # ("Missing: @rollup/rollup-…"); `npm install` reads the same lock file and installs the same versions
+  if ! npm ci --no-audit --no-fund; then
+    echo "setup: npm ci refused the lock file; installing from it with npm install"
+    npm install --no-audit --no-fund
+  fi
 fi
