@@ -46,8 +46,15 @@ A=${q(o.agentScript)}
 off() { echo o > /proc/sysrq-trigger 2>/dev/null || poweroff -f --no-wtmp; sleep 60; }
 fail() { echo "${FAIL_MARKER} $1 $2"; off; }
 up() { read -r t _ < /proc/uptime; echo "lvsd-lab: $1 at \${t}s"; }
-mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs tmpfs /run \\
-  || fail LAB_BOOT_FAILED "mounting /proc, /sys, /tmp or /run failed"
+mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t tmpfs tmpfs /run \\
+  || fail LAB_BOOT_FAILED "mounting /proc, /sys or /run failed"
+# a checkout under /tmp (a clone made there) must stay visible under the guest's own /tmp: set it aside, cover
+# /tmp with a fresh tmpfs, and bind it back at the same path
+case "$LAB_CHECKOUT" in /tmp/*) mkdir -p /run/lab-checkout && mount --bind "$LAB_CHECKOUT" /run/lab-checkout \\
+  || fail LAB_BOOT_FAILED "cannot set the checkout $LAB_CHECKOUT aside";; esac
+mount -t tmpfs -o mode=1777 tmpfs /tmp || fail LAB_BOOT_FAILED "mounting /tmp failed"
+case "$LAB_CHECKOUT" in /tmp/*) mkdir -p "$LAB_CHECKOUT" && mount --bind /run/lab-checkout "$LAB_CHECKOUT" \\
+  || fail LAB_BOOT_FAILED "cannot show the checkout $LAB_CHECKOUT under the guest's /tmp";; esac
 up "init started"
 V=$(uname -r) M=${q(o.modulesDir)}
 [ -d "$M/$V" ] || fail LAB_NO_IPVS "no kernel modules for $V in $M"
