@@ -19,8 +19,19 @@ describe('initScript', () => {
     const s = initScript(initOptions);
     const mounts = s.indexOf('mount -t proc');
     expect(mounts).toBeGreaterThan(0);
-    expect(s.slice(mounts)).toMatch(/tmpfs \/tmp .*tmpfs \/run/s);
+    expect(s.slice(mounts)).toMatch(/tmpfs \/run.*tmpfs \/tmp/s);
     expect(mounts).toBeLessThan(s.indexOf('modprobe'));
+  });
+
+  it('keeps a checkout under /tmp visible by binding it back under the guest-private /tmp', () => {
+    const s = initScript(initOptions);
+    const aside = s.indexOf('mount --bind "$LAB_CHECKOUT" /run/lab-checkout');
+    const cover = s.indexOf('mount -t tmpfs -o mode=1777 tmpfs /tmp');
+    const back = s.indexOf('mount --bind /run/lab-checkout "$LAB_CHECKOUT"');
+    expect(aside).toBeGreaterThan(s.indexOf('tmpfs /run'));
+    expect(aside).toBeLessThan(cover);
+    expect(cover).toBeLessThan(back);
+    expect(back).toBeLessThan(s.indexOf('modprobe'));
   });
 
   it('binds the modules of the running kernel and loads the ones asked for, reporting LAB_NO_IPVS otherwise', () => {
