@@ -186,7 +186,7 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
           const e: RsEntry = { id, ve, rs, keys: defs, up: true, since: at, reason: 'start' };
           for (const d of defs.values()) this.sched.add(e, d);
           e.up = this.computeUp(e);
-          if (!e.up) e.reason = 'alpha';
+          if (!e.up) e.reason = this.downReason(e);
           ve.servers.set(id, e);
         }
       }
@@ -258,6 +258,15 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
     ve.quorumUp = up;
     this.emit('quorum', { vs: ve.vs, state: up ? 'up' : 'down', aliveWeight: w, threshold, at });
     this.runScript(up ? 'quorum_up' : 'quorum_down', ve.vs, undefined, up ? ve.vs.quorumUp : ve.vs.quorumDown);
+  }
+
+  /** downReason is why a new server starts down: alpha, or a shared check that is already down. */
+  private downReason(e: RsEntry): string {
+    for (const k of e.keys.keys()) {
+      const i = this.sched.info(k);
+      if (i && !i.tracker.up) return i.tracker.hasRun ? (i.lastFailure?.reason ?? 'down') : 'alpha';
+    }
+    return 'down';
   }
 
   private computeUp(e: RsEntry): boolean {

@@ -41,6 +41,8 @@ export interface SchedulerOptions<S> {
   readonly random?: (() => number) | undefined;
   /** most attempts in flight at once; due checks beyond it wait their turn (default 4096) */
   readonly maxInFlight?: number | undefined;
+  /** most attempts started in one timer turn before yielding to I/O (default 512) */
+  readonly burst?: number | undefined;
   /** called once per subscriber of a check for each verdict */
   readonly onReport: (subscriber: S, report: ProbeReport) => void;
   /** called as each attempt starts, with its ideal and actual start times (for lateness measurement) */
@@ -150,6 +152,7 @@ export class CheckScheduler<S> {
       this.push(e);
     }
     this.arm();
+    this.drain();
   }
 
   /** stop cancels the timer; attempts in flight complete but schedule nothing. */
@@ -165,7 +168,9 @@ export class CheckScheduler<S> {
     this.armedAt = Infinity;
     if (!this.running) return;
     const now = this.opts.clock.now();
-    for (let top = this.heap[0]; top && top.state.due <= now; top = this.heap[0]) {
+    // a backlog (after a stall) is started in bursts, letting completions and timeouts run in between
+    let budget = this.opts.burst ?? 512;
+    for (let top = this.heap[0]; top && top.state.due <= now && budget-- > 0; top = this.heap[0]) {
       this.heapPop();
       if (this.inFlightCount < this.maxInFlight) this.launch(top);
       else {

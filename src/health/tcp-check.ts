@@ -52,7 +52,8 @@ export const tcpCheck: Probe = (target) =>
       finish({ ok: false, reason: errorCode(err), latencyMs: elapsed(), local: true });
       return;
     }
-    timer = setTimeout(() => finish({ ok: false, reason: 'timeout', latencyMs: elapsed() }), Math.max(1, target.connectTimeoutMs));
+    // the verdict waits one poll phase: a connect that completed while the event loop was busy is not a timeout
+    timer = setTimeout(() => setImmediate(() => finish({ ok: false, reason: 'timeout', latencyMs: elapsed() })), Math.max(1, target.connectTimeoutMs));
     socket.once('connect', () => finish({ ok: true, latencyMs: elapsed() }));
     socket.once('error', (err: NodeJS.ErrnoException) => {
       const code = errorCode(err);

@@ -150,6 +150,18 @@ describe('health monitor', () => {
     expect(h.events.length).toBe(before);
   });
 
+  it('a server added on reload that shares a down check starts down', async () => {
+    const vs = (port: number) => `virtual_server 10.0.0.1 ${port} {\n delay_loop 10\n protocol TCP\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n   retry 0\n  }\n }\n}\n`;
+    const h = harness(vs(80), {});
+    h.mon.start();
+    await h.clock.advance(5);
+    expect(h.mon.isUp('[10.0.0.1]:tcp:80', '10.0.1.1', 80)).toBe(false);
+    h.mon.update(model(vs(80) + vs(8080)));
+    expect(h.mon.isUp('[10.0.0.1]:tcp:8080', '10.0.1.1', 80)).toBe(false);
+    expect(h.mon.status()[1]?.realServers[0]).toMatchObject({ state: 'down', reason: 'ECONNREFUSED' });
+    expect(h.calls).toHaveLength(1); // shared, not checked again at once
+  });
+
   it('quorum is lost and regained with hysteresis, as events', async () => {
     const cfg = `virtual_server 10.0.0.1 80 {\n delay_loop 10\n protocol TCP\n quorum 3\n hysteresis 1\n quorum_up "/bin/qup"\n quorum_down "/bin/qdown"\n sorry_server 10.0.9.9 80\n${[1, 2, 3, 4]
       .map((i) => ` real_server 10.0.1.${i} 80 {\n  TCP_CHECK {\n   retry 0\n  }\n }\n`)

@@ -164,6 +164,22 @@ describe('health scheduler', () => {
     expect(s.stats()).toMatchObject({ checks: 7, inFlight: 0, waiting: 0, started: 7 });
   });
 
+  it('a backlog is started in bursts, letting completions run in between', async () => {
+    const clock = new ManualClock(0);
+    const log: string[] = [];
+    const probe: Probe = () => {
+      log.push('start');
+      return new Promise((resolve) => clock.setTimer(() => (log.push('done'), resolve({ ok: true, latencyMs: 0 })), 0));
+    };
+    const s = new CheckScheduler<string>({ clock, probe, random: () => 0, burst: 100, onReport: () => undefined });
+    for (let i = 0; i < 250; i++) s.add(`rs${i}`, def(i, { warmupMs: 0 }));
+    s.start();
+    await clock.advance(0);
+    expect(log.filter((l) => l === 'start')).toHaveLength(250);
+    expect(log.indexOf('done')).toBe(100); // the 101st start waited for the first burst's completions
+    expect(log.lastIndexOf('start')).toBeGreaterThan(log.indexOf('done'));
+  });
+
   it('checkKey differs for every parameter that changes the check', () => {
     const base = def(1);
     const keys = new Set(

@@ -66,6 +66,24 @@ describe('health tcp-check (real sockets on 127.0.0.1)', () => {
     expect(r.latencyMs).toBeLessThan(1500);
   });
 
+  it('a connect that completed while the event loop was blocked is not a timeout', async () => {
+    const port = await listen();
+    // start from a setImmediate callback, so that the timers phase (the expired timeout) comes before the poll phase (the connect)
+    const { pending } = await new Promise<{ pending: ReturnType<typeof tcpCheck> }>((resolve) =>
+      setImmediate(() => {
+        const p = tcpCheck({ family: 'inet', connectIp: '127.0.0.1', connectPort: port, connectTimeoutMs: 30 });
+        const until = performance.now() + 200;
+        while (performance.now() < until) {
+          // a busy event loop: both the connect and the timeout are due when it frees up
+        }
+        resolve({ pending: p });
+      }),
+    );
+    const r = await pending;
+    expect(r.ok).toBe(true);
+    expect(r.latencyMs).toBeGreaterThanOrEqual(199);
+  });
+
   it('bindto connects from the given local address', async () => {
     let from = '';
     const port = await listen((s) => {
