@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApply, registerCheck, registerRun } from './commands.js';
 import { CliError } from './errors.js';
 import { registerIpvs } from './ipvs.js';
+import { registerRealserver } from './realserver.js';
 
 /** buildProgram returns the commander program with every subcommand registered. */
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCheck(program);
   registerIpvs(program);
+  registerRealserver(program);
   registerApply(program);
   registerRun(program);
   return program;
