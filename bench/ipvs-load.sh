@@ -7,7 +7,7 @@ set -u
 CHECKOUT=$1; SERVICES=${2:-2000}; DESTS=${3:-10}; RUNS=${4:-3}
 W=/tmp/bench.$$; mkdir -p "$W"
 OBJECTS=$((SERVICES * (DESTS + 1)))
-LVSD="node $CHECKOUT/bin/lvsd"
+LVSD="$CHECKOUT/bin/lvsd"
 # the real servers live in 10.2.0.0/16: a destination must be a routable unicast address
 ip addr add 10.2.255.254/16 dev lo 2>/dev/null; ip route add 10.2.0.0/16 dev lo 2>/dev/null
 
