@@ -7,6 +7,7 @@
 // every problem reported; a line with an error yields no operation. Lines starting with "#" are comments, as the
 // ipvsadm-restore script treats them (ipvsadm -R itself rejects them).
 import { lexRestore, MAX_TOKEN } from './format/restore-lex.js';
+import { fastRestoreLine } from './format/restore-fast.js';
 import { parseRestoreWords } from './format/restore-line.js';
 import type { Resolvers } from './format/restore-values.js';
 import type { IpvsOp } from './types.js';
@@ -54,11 +55,11 @@ export function parseRestore(text: string, options: RestoreParseOptions = {}): R
   const ops: RestoreOp[] = [];
   const diagnostics: RestoreDiagnostic[] = [];
   for (const l of lexRestore(text)) {
-    const long = l.tokens.find((t) => t.text.length > MAX_TOKEN);
-    if (long) {
+    const long = l.words.findIndex((w) => w.length > MAX_TOKEN);
+    if (long >= 0) {
       diagnostics.push({
         line: l.line,
-        column: long.column,
+        column: l.columns[long],
         severity: 'error',
         code: 'word-too-long',
         message: `word longer than ${MAX_TOKEN} characters`,
@@ -67,11 +68,15 @@ export function parseRestore(text: string, options: RestoreParseOptions = {}): R
       });
       continue;
     }
-    const r = parseRestoreWords(
-      l.tokens.map((t) => t.text),
-      options,
-    );
-    for (const p of r.problems) diagnostics.push({ line: l.line, column: p.word !== undefined ? l.tokens[p.word]?.column : undefined, severity: p.severity, code: p.code, message: p.message, hint: p.hint, ipvsadm: p.ipvsadm });
+    const words = l.words;
+    // the common shapes need no ipvsadm emulation; name resolvers and lines ipvsadm drops take the full path
+    const fast = options.resolveHost || options.resolvePort || l.droppedByIpvsadm ? undefined : fastRestoreLine(words);
+    if (fast) {
+      ops.push({ line: l.line, op: fast });
+      continue;
+    }
+    const r = parseRestoreWords(words, options);
+    for (const p of r.problems) diagnostics.push({ line: l.line, column: p.word !== undefined ? l.columns[p.word] : undefined, severity: p.severity, code: p.code, message: p.message, hint: p.hint, ipvsadm: p.ipvsadm });
     if (r.op && l.droppedByIpvsadm) {
       diagnostics.push({
         line: l.line,

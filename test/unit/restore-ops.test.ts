@@ -120,7 +120,7 @@ describe('diagnostics', () => {
 
 describe('reading words', () => {
   it('splits on spaces, tabs and carriage returns only, and drops the word ipvsadm', () => {
-    expect(lexRestore('ipvsadm\t-A -t\r 1.2.3.4:80\v\n\n   \n# x\n').map((l) => [l.line, l.tokens.map((t) => [t.text, t.column])])).toEqual([
+    expect(lexRestore('ipvsadm\t-A -t\r 1.2.3.4:80\v\n\n   \n# x\n').map((l) => [l.line, l.words.map((w, i) => [w, l.columns[i]])])).toEqual([
       [1, [['-A', 9], ['-t', 12], ['1.2.3.4:80\v', 16]]],
     ]);
   });
