@@ -1,27 +1,12 @@
 // Unit tests: the VRRP instance state machine on a simulated LAN with a fake clock — RFC 5798 §6.4 rules and keepalived's extensions.
+import { NO_GARP, testFsmConfig } from '../support/vrrp.js';
 import { describe, expect, it } from 'vitest';
 import { initialState, masterDownInterval, step, TIMER_EVENTS, type FsmAction, type FsmEvent, type FsmState, type TimerKind } from '../../src/vrrp/fsm.js';
 import { initialScriptState, scriptResult, summarizeTracking, trackingEvents } from '../../src/vrrp/script-tracker.js';
 import { effectivePriority, masterDownIntervalMs, skewTimeMs, type FsmConfig } from '../../src/vrrp/timing.js';
 
-const NO_GARP = { masterDelayMs: 0, masterRepeat: 0, masterRefreshMs: 0, masterRefreshRepeat: 0, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 };
 
-function config(over: Partial<FsmConfig> = {}): FsmConfig {
-  return {
-    name: 'VI_1',
-    version: 2,
-    basePriority: 100,
-    advertIntervalMs: 1000,
-    initialState: 'BACKUP',
-    preempt: true,
-    preemptDelayMs: 0,
-    downTimerAdverts: 3,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    garp: NO_GARP,
-    ...over,
-  };
-}
+const config = testFsmConfig;
 
 interface Logged {
   readonly t: number;

@@ -1,25 +1,11 @@
 // Unit tests: vrrp_sync_group — members go MASTER, BACKUP and FAULT together, as keepalived's vrrp_sync.c does.
+import { testFsmConfig } from '../support/vrrp.js';
 import { describe, expect, it } from 'vitest';
 import { initialState, type FsmEvent, type FsmState } from '../../src/vrrp/fsm.js';
 import { groupStartup, groupStep, initialGroup, type GroupStepResult, type SyncGroupState } from '../../src/vrrp/sync-group.js';
 import type { FsmConfig } from '../../src/vrrp/timing.js';
 
-const NO_GARP = { masterDelayMs: 0, masterRepeat: 0, masterRefreshMs: 0, masterRefreshRepeat: 0, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 };
-const cfg = (name: string, over: Partial<FsmConfig> = {}): FsmConfig => ({
-  name,
-  version: 2,
-  basePriority: 100,
-  advertIntervalMs: 1000,
-  initialState: 'BACKUP',
-  preempt: true,
-  preemptDelayMs: 0,
-  downTimerAdverts: 3,
-  lowerPrioNoAdvert: false,
-  higherPrioSendAdvert: false,
-  garp: NO_GARP,
-  localAddress: '192.168.56.121',
-  ...over,
-});
+const cfg = (name: string, over: Partial<FsmConfig> = {}): FsmConfig => testFsmConfig({ name, localAddress: '192.168.56.121', ...over });
 
 /** Group is a sync group under test: its state, its members and everything notified so far. */
 class Group {
