@@ -42,7 +42,7 @@ function model(text: string): Model {
   return r.model;
 }
 
-async function world(text = conf()) {
+async function world(text = conf(), keepOnExit = false) {
   const kernel = new FakeIpvsKernel();
   const client = await IpvsClient.open(kernel);
   const clock = new ManualClock(0);
@@ -50,7 +50,7 @@ async function world(text = conf()) {
   const probe: Probe = async (t) => (down.has(t.connectIp) ? { ok: false, reason: 'ECONNREFUSED', latencyMs: 1 } : { ok: true, latencyMs: 1 });
   const lines: { event?: string; msg: string }[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const director = new Director(model(text), client, log, { resyncMs: 3_600_000, health: { clock, probe, random: () => 0, scripts: false } });
+  const director = new Director(model(text), client, log, { resyncMs: 3_600_000, keepOnExit, health: { clock, probe, random: () => 0, scripts: false } });
   const dests = () => kernel.snapshot()[0]?.dests.map((d) => `${d.address}:${d.weight}`).sort() ?? [];
   return { kernel, client, clock, down, director, lines, dests };
 }
@@ -111,10 +111,25 @@ describe('director daemon', () => {
     await w.director.stop();
   });
 
+  it('keeps alpha real servers out of the table until their first successful check', async () => {
+    const w = await world(conf().replace('    protocol TCP\n', '    protocol TCP\n    alpha\n'));
+    const report = await w.director.start();
+    expect(report.ops.map((o) => o.op)).toEqual(['add-service']);
+    expect(w.dests()).toEqual([]);
+    await w.clock.advance(100);
+    await w.director.idle();
+    expect(w.dests()).toEqual(['192.168.56.101:1', '192.168.56.102:1']);
+    await w.director.stop();
+  });
+
   it('removes the services it added when it stops, unless told to keep them', async () => {
     const w = await world();
     await w.director.start();
     await w.director.stop();
     expect(w.kernel.snapshot()).toEqual([]);
+    const kept = await world(conf(), true);
+    await kept.director.start();
+    await kept.director.stop();
+    expect(kept.dests()).toEqual(['192.168.56.101:1', '192.168.56.102:1']);
   });
 });
