@@ -33,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return err.exitCode;
     }
     const e = err as Error & { code?: string };
-    process.stderr.write(`lvsd: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+    process.stderr.write(`lvsd: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
     return 1;
   }
 }
