@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # user-mode-linux: the guest kernel with IPVS; the rest runs inside the guest from this machine's filesystem
-PKGS=(user-mode-linux ipvsadm keepalived nginx-light kmod iputils-arping tcpdump curl strace procps iputils-ping)
+# systemd: systemd-analyze, which verifies the units in systemd/
+PKGS=(user-mode-linux ipvsadm keepalived nginx-light kmod iputils-arping tcpdump curl strace procps iputils-ping systemd)
 # services these packages would start on this machine (a host nginx on port 80 is not wanted)
 SERVICES=(nginx keepalived)
 
