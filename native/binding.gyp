@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "lvsd_packet",
+      "sources": ["packet.c"],
+      "cflags": ["-Wall", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,223 @@
+// I/O edge: one running VRRP instance — the pure state machine driven by real timers and received adverts, its actions carried out through injected ports.
+import type { VirtualIp, VrrpInstance } from '../../config/model.js';
+import { fsmConfig } from '../timing.js';
+import { initialState, masterDownInterval, step, TIMER_EVENTS, type FsmAction, type FsmEvent, type FsmState, type TimerKind } from '../fsm.js';
+import { encode, passwordData, type AdvertInput } from '../packet.js';
+import { validate, validationContext, type RejectReason } from '../validate.js';
+import { VRRP_MCAST_GROUP4, type InboundPacket } from '../ip.js';
+import type { TrackingSummary } from '../script-tracker.js';
+
+/** InstancePorts are what an instance does to the world; the manager wires them to sockets and rtnetlink, tests to fakes. */
+export interface InstancePorts {
+  /** send one VRRP message (without IP header) from `source` to `destination` */
+  send(message: Buffer, source: string, destination: string): Promise<Error | undefined>;
+  addAddresses(vips: readonly VirtualIp[]): Promise<void>;
+  removeAddresses(vips: readonly VirtualIp[]): Promise<void>;
+  /** one gratuitous ARP / unsolicited NA for each address */
+  announce(vips: readonly VirtualIp[]): void;
+  /** a state was entered (notify scripts, sync daemon, logs) */
+  transition(from: FsmState, to: FsmState): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  now(): number;
+}
+
+/** InstanceCounters are an instance's packet counts since start. */
+export interface InstanceCounters {
+  sent: number;
+  sendErrors: number;
+  received: number;
+  dropped: Partial<Record<RejectReason | 'own', number>>;
+}
+
+/** InstanceRuntime runs one vrrp_instance: it owns the FSM state, the timers and an ordered queue of address changes. */
+export class InstanceRuntime {
+  private fsm: FsmState;
+  private readonly timers = new Map<TimerKind, NodeJS.Timeout>();
+  private queue: Promise<void> = Promise.resolve();
+  private readonly lastWarn = new Map<string, number>();
+  readonly counters: InstanceCounters = { sent: 0, sendErrors: 0, received: 0, dropped: {} };
+  readonly vips: readonly VirtualIp[];
+  /** set by a sync group: events go to the group, which steps every member (SyncGroupRuntime) */
+  router: ((event: FsmEvent, now: number) => void) | undefined;
+
+  constructor(
+    readonly config: VrrpInstance,
+    /** this router's primary address: unicast_src_ip, mcast_src_ip or the interface's */
+    readonly source: string,
+    private readonly ports: InstancePorts,
+    tracking: TrackingSummary = { weight: 0, faults: [] },
+    private readonly mcastGroup = VRRP_MCAST_GROUP4,
+  ) {
+    this.vips = config.virtualIpAddresses;
+    this.fsm = initialState(fsmConfig(config, source), tracking.weight, tracking.faults);
+  }
+
+  /** state is the current FSM state (immutable). */
+  get state(): FsmState {
+    return this.fsm;
+  }
+
+  /** masterDownMs is the current Master_Down_Interval in ms. */
+  get masterDownMs(): number {
+    return masterDownInterval(this.fsm);
+  }
+
+  /** start runs the FSM's startup event. */
+  start(): void {
+    this.dispatch({ kind: 'startup' });
+  }
+
+  /** stop runs shutdown (a Master sends priority 0 and removes its addresses) and resolves when the actions are done. */
+  async stop(): Promise<void> {
+    this.dispatch({ kind: 'shutdown' });
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.queue;
+  }
+
+  /** idle resolves when queued address changes are done. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  /** dispatch applies one event now (through its sync group when it has one) and carries out the actions; never throws. */
+  dispatch(event: FsmEvent, at?: number): void {
+    try {
+      const now = Math.max(this.ports.now(), at ?? 0);
+      if (this.router) return this.router(event, now);
+      const r = step(this.fsm, event, now);
+      this.apply(r.state, r.actions);
+    } catch (err) {
+      this.ports.warn(`${this.config.name}: event ${event.kind} failed: ${(err as Error).message}`, { err });
+    }
+  }
+
+  /** apply takes a new FSM state and carries out its actions (a sync group calls it for each member it stepped). */
+  apply(next: FsmState, actions: readonly FsmAction[]): void {
+    const before = this.fsm;
+    this.fsm = next;
+    for (const a of actions) this.act(a, before);
+  }
+
+  /** receive checks one packet addressed to this instance's VRID and feeds a valid advert to the FSM; a bad one is counted and dropped. */
+  receive(packet: InboundPacket): void {
+    const c = this.config;
+    if (packet.source === this.source) {
+      this.count('own');
+      return;
+    }
+    const master = this.fsm.master;
+    const checkAddresses = !(c.skipCheckAdvAddr && this.fsm.state === 'BACKUP' && master?.address === packet.source);
+    const v = validate(packet, validationContext(c, checkAddresses));
+    if (!v.ok) {
+      this.count(v.reason);
+      this.warnOnce(`drop:${v.reason}`, `${c.name}: dropped advert from ${packet.source}: ${v.detail}`, { reason: v.reason, source: packet.source });
+      return;
+    }
+    this.counters.received++;
+    const a = v.advert;
+    this.dispatch({ kind: 'advert-received', priority: a.priority, source: packet.source, maxAdvertIntervalMs: a.version === 3 ? a.maxAdvertInterval * 10 : undefined });
+  }
+
+  /** track feeds a tracking change (weights, faults) to the FSM as its events. */
+  track(events: readonly FsmEvent[]): void {
+    for (const e of events) this.dispatch(e);
+  }
+
+  private count(reason: RejectReason | 'own'): void {
+    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
+  }
+
+  private warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
+    const now = this.ports.now();
+    const last = this.lastWarn.get(key);
+    if (last !== undefined && now - last < 10_000) return;
+    this.lastWarn.set(key, now);
+    this.ports.warn(message, { instance: this.config.name, ...fields, dropped: this.counters.dropped });
+  }
+
+  private act(a: FsmAction, before: FsmState): void {
+    switch (a.kind) {
+      case 'send-advert':
+        this.sendAdvert(a.priority);
+        break;
+      case 'become-master': {
+        const vips = this.vips;
+        this.enqueue(() => this.ports.addAddresses(vips));
+        break;
+      }
+      case 'become-backup': {
+        const vips = this.vips;
+        this.enqueue(() => this.ports.removeAddresses(vips));
+        break;
+      }
+      case 'send-garp': {
+        // after the addresses are in place, so that the LAN's replies find them
+        const n = a.repeat;
+        this.enqueue(async () => {
+          for (let i = 0; i < n; i++) this.ports.announce(this.vips);
+        });
+        break;
+      }
+      case 'set-timer':
+        this.setTimer(a.timer, a.at);
+        break;
+      case 'cancel-timer':
+        clearTimeout(this.timers.get(a.timer));
+        this.timers.delete(a.timer);
+        break;
+      case 'notify':
+        this.ports.transition(before, this.fsm);
+        break;
+      case 'warning':
+        this.ports.warn(a.message, { instance: this.config.name });
+        break;
+    }
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.queue = this.queue.then(job).catch((err: unknown) => this.ports.warn(`${this.config.name}: ${(err as Error).message}`, { instance: this.config.name, err }));
+  }
+
+  private setTimer(kind: TimerKind, at: number): void {
+    clearTimeout(this.timers.get(kind));
+    const t = setTimeout(() => {
+      this.timers.delete(kind);
+      this.dispatch(TIMER_EVENTS[kind], at);
+    }, Math.max(0, at - this.ports.now()));
+    this.timers.set(kind, t);
+  }
+
+  private advert(priority: number): AdvertInput {
+    const c = this.config;
+    const addresses = this.vips.filter((v) => v.family === c.family).map((v) => v.address);
+    if (c.version === 2) {
+      const pass = c.authentication?.type === 'PASS';
+      return { version: 2, vrid: c.virtualRouterId, priority, family: c.family, addresses, authType: pass ? 1 : 0, advertInterval: Math.max(1, Math.round(c.advertInt)), authData: pass ? passwordData(c.authentication?.password ?? '') : undefined };
+    }
+    return { version: 3, vrid: c.virtualRouterId, priority, family: c.family, addresses, maxAdvertInterval: Math.max(1, Math.round(c.advertInt * 100)) };
+  }
+
+  private sendAdvert(priority: number): void {
+    const c = this.config;
+    const destinations = c.unicastPeers.length > 0 ? c.unicastPeers.map((p) => p.address) : [c.mcastDstIp ?? this.mcastGroup];
+    const advert = this.advert(priority);
+    for (const destination of destinations) {
+      let message: Buffer;
+      try {
+        message = encode(advert, { source: this.source, destination });
+      } catch (err) {
+        this.warnOnce('encode', `${c.name}: cannot encode advert: ${(err as Error).message}`, {});
+        return;
+      }
+      void this.ports.send(message, this.source, destination).then((err) => {
+        if (!err) {
+          this.counters.sent++;
+          return;
+        }
+        this.counters.sendErrors++;
+        this.warnOnce(`send:${err.message}`, `${c.name}: advert to ${destination} not sent: ${err.message}`, { destination });
+      });
+    }
+  }
+}

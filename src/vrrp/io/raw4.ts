@@ -1,0 +1,111 @@
+// I/O edge: VRRP over IPv4 raw sockets (IP protocol 112, the `raw-socket` package) — IP_HDRINCL sends with TTL 255, multicast membership, whole datagrams received.
+import { createRequire } from 'node:module';
+import { encodeIPv4Header, fromIPv4Datagram, IPV4_HEADER_LENGTH, VRRP_MCAST_GROUP4, type InboundPacket } from '../ip.js';
+import { IPPROTO_VRRP } from '../checksum.js';
+import { parseIPv4 } from '../../util/addr.js';
+
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const SO_RCVBUF = 8;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_TTL = 33;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+
+interface RawSocketLike {
+  send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
+  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
+  on(ev: 'message', h: (buf: Buffer, source: string) => void): void;
+  on(ev: 'error', h: (err: Error) => void): void;
+  close(): void;
+}
+
+interface RawSocketModule {
+  createSocket(o: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocketLike;
+  AddressFamily: { IPv4: number; IPv6: number };
+}
+
+/** VrrpSocketOptions say where a socket listens: a device (with multicast membership there) and/or nothing for unicast only. */
+export interface VrrpSocketOptions {
+  /** bind to this device (SO_BINDTODEVICE); absent = every device (unicast instances without `interface`) */
+  readonly device?: string | undefined;
+  readonly ifindex?: number | undefined;
+  /** multicast groups to join on the device */
+  readonly groups?: readonly string[] | undefined;
+}
+
+/** VrrpSocket4 sends VRRP messages in IPv4 datagrams it frames itself and hands every received datagram on as an InboundPacket. */
+export class VrrpSocket4 {
+  private readonly sock: RawSocketLike;
+  private ipId = 0;
+  private closed = false;
+  /** malformed counts datagrams whose IP framing is unusable (before any VRRP check) */
+  malformed = 0;
+
+  constructor(private readonly opts: VrrpSocketOptions, onPacket: (p: InboundPacket) => void, onError: (err: Error) => void) {
+    const require = createRequire(import.meta.url);
+    const raw = require('raw-socket') as RawSocketModule;
+    this.sock = raw.createSocket({ protocol: IPPROTO_VRRP, addressFamily: raw.AddressFamily.IPv4, bufferSize: 2048 });
+    try {
+      this.sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      this.sock.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 18);
+      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_TTL, 255);
+      if (opts.device !== undefined) {
+        const name = Buffer.from(`${opts.device}\0`);
+        this.sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
+        for (const g of opts.groups ?? []) this.join(g);
+      }
+    } catch (err) {
+      this.sock.close();
+      throw err;
+    }
+    this.sock.on('message', (buf) => {
+      const framed = fromIPv4Datagram(buf, 0, buf.length);
+      if (!framed.ok) {
+        this.malformed++;
+        return;
+      }
+      onPacket(framed.packet);
+    });
+    this.sock.on('error', (err) => {
+      if (!this.closed) onError(err);
+    });
+  }
+
+  /** join adds multicast membership for `group` on the socket's device (struct ip_mreqn). */
+  join(group: string): void {
+    const mreq = Buffer.alloc(12);
+    (parseIPv4(group) ?? parseIPv4(VRRP_MCAST_GROUP4)!).copy(mreq, 0);
+    mreq.writeInt32LE(this.opts.ifindex ?? 0, 8);
+    try {
+      this.sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq, mreq.length);
+    } catch (err) {
+      // EADDRINUSE: already a member (the same group for another instance)
+      if (!/in use/i.test((err as Error).message)) throw err;
+    }
+  }
+
+  /** send frames `message` in an IPv4 header (TTL 255 unless given, keepalived's TOS 0xc0) and sends it; resolves with the error, never rejects. */
+  send(message: Buffer, source: string, destination: string, ttl = 255): Promise<Error | undefined> {
+    const buf = Buffer.alloc(IPV4_HEADER_LENGTH + message.length);
+    this.ipId = (this.ipId + 1) & 0xffff;
+    encodeIPv4Header({ id: this.ipId, ttl, source, destination, payloadLength: message.length }, buf, 0);
+    message.copy(buf, IPV4_HEADER_LENGTH);
+    return new Promise((resolve) => {
+      try {
+        this.sock.send(buf, 0, buf.length, destination, (err) => resolve(err ?? undefined));
+      } catch (err) {
+        resolve(err as Error);
+      }
+    });
+  }
+
+  /** close releases the socket. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.close();
+  }
+}

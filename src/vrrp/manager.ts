@@ -1,0 +1,288 @@
+// Daemon layer: the VRRP manager — every vrrp_instance of the configuration running on raw sockets with real timers, VIPs through rtnetlink, GARP, scripts, notify and the IPVS sync daemon.
+import type { Model, VirtualIp, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
+import type { Logger } from '../daemon/log.js';
+import { ScriptRunner, type ScriptRunnerLike } from '../health/scripts.js';
+import type { ApplyFailure } from '../ipvs/client.js';
+import type { IpvsOp } from '../ipvs/types.js';
+import type { FsmState } from './fsm.js';
+import { trackingEvents, type TrackingSummary, type TrackStatus } from './script-tracker.js';
+import { LinkSender } from './io/garp.js';
+import { InstanceRuntime, type InstanceCounters } from './io/instance.js';
+import { HostNet, LinkWatch, vipSpec, type NetInterface } from './io/net.js';
+import { VrrpSocket4 } from './io/raw4.js';
+import { instanceTracking, ScriptPoller } from './io/tracking.js';
+import { SyncGroupRuntime } from './io/sync-group.js';
+
+/** SyncDaemonPort is what the manager needs of the IPVS client to follow VRRP state with the connection sync daemon. */
+export interface SyncDaemonPort {
+  apply(ops: readonly IpvsOp[]): Promise<readonly Pick<ApplyFailure, 'index' | 'error'>[]>;
+}
+
+/** VrrpManagerOptions are the manager's collaborators; all have real defaults. */
+export interface VrrpManagerOptions {
+  readonly ipvs?: SyncDaemonPort | undefined;
+  readonly scripts?: ScriptRunnerLike | undefined;
+}
+
+/** InstanceStatus is one instance's state for status output and tests. */
+export interface InstanceStatus {
+  readonly name: string;
+  readonly state: FsmState['state'];
+  readonly priority: number;
+  readonly master?: string | undefined;
+  readonly counters: InstanceCounters;
+}
+
+const now = (): number => performance.now();
+
+/** VrrpManager runs the configuration's VRRP instances in the daemon's process. */
+export class VrrpManager {
+  private net: HostNet | undefined;
+  private link: LinkSender | undefined;
+  private watch: LinkWatch | undefined;
+  private poller: ScriptPoller | undefined;
+  private readonly runner: ScriptRunnerLike;
+  private ifaces = new Map<string, NetInterface>();
+  private readonly linkUp = new Map<string, boolean>();
+  private readonly sockets = new Map<string, VrrpSocket4>();
+  private readonly runtimes: InstanceRuntime[] = [];
+  private readonly groups: SyncGroupRuntime[] = [];
+  private readonly tracking = new Map<string, TrackingSummary>();
+  private syncQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
+    this.runner = options.scripts ?? new ScriptRunner({ defaults: model.global.scriptUser });
+  }
+
+  /** instances lists the running instances. */
+  get instances(): readonly InstanceRuntime[] {
+    return this.runtimes;
+  }
+
+  /** start opens the sockets, reads the interfaces and starts every instance (IPv4 instances; IPv6 ones are reported and skipped). */
+  async start(): Promise<void> {
+    this.net = HostNet.open();
+    this.ifaces = await this.net.interfaces();
+    for (const i of this.ifaces.values()) this.linkUp.set(i.name, i.up);
+    try {
+      this.link = new LinkSender();
+    } catch (err) {
+      // VRRP still elects and moves addresses; only the LAN's ARP caches follow more slowly
+      this.log.error({ event: 'garp-unavailable', err }, `gratuitous ARP disabled: ${(err as Error).message}`);
+    }
+    this.watch = new LinkWatch(
+      (name, index, up) => this.onLink(name, index, up),
+      (err) => this.log.warn({ event: 'vrrp-link-watch', err }, `link watch: ${err.message}`),
+    );
+    this.poller = new ScriptPoller(this.model.vrrp.scripts, this.runner, (name, status, detail) => {
+      this.log.info({ event: 'vrrp-script', script: name, status, detail }, `vrrp_script ${name} is ${status} (${detail})`);
+      this.retrack();
+    });
+    for (const inst of this.model.vrrp.instances) {
+      try {
+        this.open(inst);
+      } catch (err) {
+        this.log.error({ event: 'vrrp-instance-failed', instance: inst.name, err }, `${inst.name}: not started: ${(err as Error).message}`);
+      }
+    }
+    for (const g of this.model.vrrp.syncGroups) {
+      const members = this.runtimes.filter((r) => g.instances.includes(r.config.name));
+      if (members.length > 0) this.groups.push(new SyncGroupRuntime(g, members, (state) => this.groupState(g, state)));
+    }
+    for (const r of this.runtimes) {
+      this.log.info({ event: 'vrrp-instance', instance: r.config.name, vrid: r.config.virtualRouterId, version: r.config.version, source: r.source, priority: r.config.priority, vips: vipNames(r.vips), masterDownMs: r.masterDownMs }, `${r.config.name}: starting`);
+      if (!r.router) r.start();
+    }
+    for (const g of this.groups) g.start(now());
+    this.poller.start();
+  }
+
+  private open(inst: VrrpInstance): void {
+    if (inst.family !== 'inet') throw new Error('VRRP over IPv6 is not implemented yet');
+    const iface = inst.interface === undefined ? undefined : this.ifaces.get(inst.interface);
+    if (inst.interface !== undefined && !iface) throw new Error(`no interface ${inst.interface}`);
+    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? iface?.primary.inet;
+    if (source === undefined) throw new Error(`${inst.interface ?? 'no interface'} has no IPv4 address to send from: set unicast_src_ip or mcast_src_ip`);
+    const multicast = inst.unicastPeers.length === 0;
+    const group = inst.mcastDstIp ?? this.model.global.vrrp.mcastGroup4;
+    const key = `${inst.interface ?? ''}`;
+    let sock = this.sockets.get(key);
+    if (!sock) {
+      sock = new VrrpSocket4(
+        { device: inst.interface, ifindex: iface?.index, groups: [] },
+        (p) => {
+          const vrid = p.data[p.offset + 1];
+          for (const r of this.runtimes) {
+            if (r.config.virtualRouterId !== vrid || (r.config.interface ?? '') !== key) continue;
+            try {
+              r.receive(p);
+            } catch (err) {
+              // receive never throws by design; a bug here must not take the socket's other instances down
+              this.log.error({ event: 'vrrp-receive-failed', instance: r.config.name, err }, `${r.config.name}: receive failed: ${(err as Error).message}`);
+            }
+          }
+        },
+        (err) => this.log.warn({ event: 'vrrp-socket', interface: key, err }, `VRRP socket on ${key || 'any'}: ${err.message}`),
+      );
+      this.sockets.set(key, sock);
+    }
+    if (multicast && inst.interface !== undefined) sock.join(group);
+    const s = sock;
+    const ttl = inst.unicastTtl ?? 255;
+    const tracking = instanceTracking(inst, (n) => this.linkUp.get(n), (n) => this.scriptStatus(n), this.groupOf(inst.name));
+    this.tracking.set(inst.name, tracking);
+    const runtime = new InstanceRuntime(
+      inst,
+      source,
+      {
+        send: (message, src, dst) => s.send(message, src, dst, multicast ? 255 : ttl),
+        addAddresses: (vips) => this.addresses(inst, vips, true),
+        removeAddresses: (vips) => this.addresses(inst, vips, false),
+        announce: (vips) => this.announce(inst, vips),
+        transition: (from, to) => this.transition(inst, from, to),
+        warn: (message, fields) => this.log.warn({ event: 'vrrp-warning', instance: inst.name, ...fields }, message),
+        now,
+      },
+      tracking,
+      group,
+    );
+    this.runtimes.push(runtime);
+  }
+
+  private groupOf(instance: string): VrrpSyncGroup | undefined {
+    return this.model.vrrp.syncGroups.find((g) => g.instances.includes(instance));
+  }
+
+  /** groupState logs a sync group's collective state and runs the group's notify scripts. */
+  private groupState(g: VrrpSyncGroup, state: string): void {
+    const shown = state === 'INIT' ? 'STOP' : state;
+    this.log.info({ event: 'vrrp-group-state', group: g.name, to: shown, instances: g.instances }, `sync group ${g.name}: ${shown}`);
+    const n = g.notify;
+    const specific = shown === 'MASTER' ? n.master : shown === 'BACKUP' ? n.backup : shown === 'FAULT' ? n.fault : n.stop;
+    if (specific) void this.runScript(g.name, specific.argv, specific);
+    if (n.any) void this.runScript(g.name, [...n.any.argv, 'GROUP', g.name, shown], n.any);
+  }
+
+  private scriptStatus(name: string): TrackStatus {
+    return this.poller?.status(name) ?? 'unknown';
+  }
+
+  private onLink(name: string, index: number, up: boolean): void {
+    const was = this.linkUp.get(name);
+    this.linkUp.set(name, up);
+    if (was === up) return;
+    this.log.info({ event: up ? 'link-up' : 'link-down', interface: name, index }, `interface ${name} is ${up ? 'up' : 'down'}`);
+    this.retrack();
+  }
+
+  /** retrack recomputes every instance's tracking and feeds the differences to its FSM. */
+  private retrack(): void {
+    for (const r of this.runtimes) {
+      const prev = this.tracking.get(r.config.name) ?? { weight: 0, faults: [] };
+      const next = instanceTracking(r.config, (n) => this.linkUp.get(n), (n) => this.scriptStatus(n), this.groupOf(r.config.name));
+      this.tracking.set(r.config.name, next);
+      const events = trackingEvents(prev, next);
+      if (events.length > 0) this.log.info({ event: 'vrrp-tracking', instance: r.config.name, weight: next.weight, faults: next.faults }, `${r.config.name}: tracking weight ${next.weight}, faults [${next.faults.join(', ')}]`);
+      r.track(events);
+    }
+  }
+
+  private device(inst: VrrpInstance, vip: VirtualIp): NetInterface | undefined {
+    const name = vip.dev ?? inst.interface;
+    return name === undefined ? undefined : this.ifaces.get(name);
+  }
+
+  private async addresses(inst: VrrpInstance, vips: readonly VirtualIp[], add: boolean): Promise<void> {
+    const net = this.net;
+    if (!net) return;
+    for (const vip of vips) {
+      const dev = this.device(inst, vip);
+      const spec = dev ? vipSpec(vip, dev.index) : undefined;
+      if (!dev || !spec) {
+        this.log.error({ event: 'vip-failed', instance: inst.name, vip: vip.address }, `${inst.name}: no device for ${vip.address}`);
+        continue;
+      }
+      try {
+        const changed = add ? await net.addAddress(spec) : await net.delAddress(spec);
+        if (changed) this.log.info({ event: add ? 'vip-added' : 'vip-removed', instance: inst.name, vip: `${vip.address}/${vip.prefix}`, dev: dev.name }, `${inst.name}: ${add ? 'added' : 'removed'} ${vip.address}/${vip.prefix} ${add ? 'to' : 'from'} ${dev.name}`);
+      } catch (err) {
+        this.log.error({ event: 'vip-failed', instance: inst.name, vip: vip.address, dev: dev.name, err }, `${inst.name}: ${add ? 'adding' : 'removing'} ${vip.address}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private announce(inst: VrrpInstance, vips: readonly VirtualIp[]): void {
+    for (const vip of vips) {
+      const dev = this.device(inst, vip);
+      if (!dev?.mac || !this.link) continue;
+      const err = this.link.announce(dev.index, dev.mac, vip.address);
+      if (err) this.log.warn({ event: 'garp-failed', instance: inst.name, vip: vip.address, dev: dev.name, err: err.message }, `${inst.name}: gratuitous ARP for ${vip.address}: ${err.message}`);
+    }
+  }
+
+  private transition(inst: VrrpInstance, from: FsmState, to: FsmState): void {
+    const state = to.state === 'INIT' ? 'STOP' : to.state;
+    this.log.info(
+      { event: 'vrrp-state', instance: inst.name, vrid: inst.virtualRouterId, from: from.state, to: state, priority: to.effectivePriority, master: to.master?.address, vips: vipNames(inst.virtualIpAddresses) },
+      `${inst.name}: ${from.state} -> ${state} (priority ${to.effectivePriority}; ${vipNames(inst.virtualIpAddresses).join(' ')})`,
+    );
+    const n = inst.notify;
+    const specific = state === 'MASTER' ? n.master : state === 'BACKUP' ? n.backup : state === 'FAULT' ? n.fault : n.stop;
+    if (specific) void this.runScript(inst.name, specific.argv, specific);
+    if (n.any) void this.runScript(inst.name, [...n.any.argv, 'INSTANCE', inst.name, state, String(to.effectivePriority)], n.any);
+    this.followSyncDaemon(inst, state);
+  }
+
+  private async runScript(owner: string, argv: readonly string[], script: { user?: string | undefined; group?: string | undefined }): Promise<void> {
+    const r = await this.runner.run({ argv, user: script.user, group: script.group });
+    const ok = r.code === 0 && !r.timedOut && r.error === undefined;
+    this.log[ok ? 'info' : 'warn']({ event: 'vrrp-notify', instance: owner, argv, code: r.code, timedOut: r.timedOut, error: r.error }, `${owner}: notify ${argv.join(' ')} ended ${ok ? 'ok' : 'with a failure'}`);
+  }
+
+  /** followSyncDaemon: lvs_sync_daemon IF INSTANCE — master daemon while the instance is Master, backup daemon otherwise. */
+  private followSyncDaemon(inst: VrrpInstance, state: string): void {
+    const sd = this.model.global.lvsSyncDaemon;
+    const ipvs = this.options.ipvs;
+    if (!sd || !ipvs || (sd.instance !== undefined && sd.instance !== inst.name)) return;
+    const daemon = (role: 'master' | 'backup') => ({ state: role, mcastInterface: sd.interface, syncId: sd.syncId ?? inst.virtualRouterId, syncMaxLen: sd.maxLen, mcastGroup: sd.group, mcastPort: sd.port, mcastTtl: sd.ttl });
+    const ops: IpvsOp[] =
+      state === 'MASTER'
+        ? [{ op: 'stop-daemon', state: 'backup' }, { op: 'start-daemon', daemon: daemon('master') }]
+        : state === 'STOP'
+          ? [{ op: 'stop-daemon', state: 'master' }, { op: 'stop-daemon', state: 'backup' }]
+          : [{ op: 'stop-daemon', state: 'master' }, { op: 'start-daemon', daemon: daemon('backup') }];
+    this.syncQueue = this.syncQueue.then(async () => {
+      const failures = await ipvs.apply(ops).catch((err: unknown) => [{ index: -1, error: err as Error }]);
+      // stopping a daemon that is not running fails with ESRCH: expected, not worth a warning
+      const real = failures.filter((f) => !(ops[f.index]?.op === 'stop-daemon'));
+      for (const f of real) this.log.warn({ event: 'sync-daemon-failed', instance: inst.name, err: f.error }, `IPVS sync daemon: ${f.error.message}`);
+      if (real.length === 0) this.log.info({ event: 'sync-daemon', instance: inst.name, state: state === 'MASTER' ? 'master' : state === 'STOP' ? 'stopped' : 'backup', syncId: sd.syncId ?? inst.virtualRouterId }, `IPVS sync daemon follows ${inst.name}: ${state}`);
+    });
+  }
+
+  /** status is every instance's state and counters. */
+  status(): InstanceStatus[] {
+    return this.runtimes.map((r) => ({ name: r.config.name, state: r.state.state, priority: r.state.effectivePriority, master: r.state.master?.address, counters: r.counters }));
+  }
+
+  /** stop shuts every instance down (a Master sends priority 0 and removes its VIPs), then closes sockets and stops scripts. */
+  async stop(): Promise<void> {
+    this.poller?.stop();
+    this.watch?.close();
+    await Promise.all(this.runtimes.map((r) => r.stop()));
+    // let the priority-0 adverts leave before the sockets close
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.syncQueue;
+    // notify_stop / notify … STOP scripts get a moment to finish, as keepalived waits for its children
+    await this.runner.idle(2000);
+    this.runner.killAll();
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+    this.link?.close();
+    this.net?.close();
+  }
+}
+
+function vipNames(vips: readonly VirtualIp[]): string[] {
+  return vips.map((v) => v.address);
+}
