@@ -3,7 +3,7 @@
 // through each VIP, then a real server stopped and restarted with the measured times of its removal and return.
 import { startLab, type Lab } from '../src/lab/lab.js';
 import { findCheckout } from '../src/lab/guest.js';
-import { l2Topology } from '../src/lab/layouts.js';
+import { drVirtualServer, l2Topology, removalBound } from '../src/lab/layouts.js';
 
 const LVSD = `${findCheckout()}/bin/lvsd`;
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -11,25 +11,8 @@ const T = { delayLoop: 2, connectTimeout: 1, retry: 1, delayBeforeRetry: 1 };
 
 /** config is L2's virtual servers (examples/l2-dr-directors) with brisk checks; VIPs are held by hand until VRRP lands. */
 function config(): string {
-  const rs = (addr: string) => `    real_server ${addr} 80 {
-        weight 1
-        TCP_CHECK {
-            connect_port 80
-            connect_timeout ${T.connectTimeout}
-            retry ${T.retry}
-            delay_before_retry ${T.delayBeforeRetry}
-        }
-    }`;
-  const vs = (vip: string, algo: string, extra: string) => `virtual_server ${vip} 80 {
-    delay_loop ${T.delayLoop}
-    lb_algo ${algo}
-    lb_kind DR
-${extra}    protocol TCP
-${rs('192.168.56.101')}
-${rs('192.168.56.102')}
-}
-`;
-  return vs('192.168.56.131', 'wrr', '    persistence_timeout 5\n') + vs('192.168.56.132', 'rr', '');
+  const pool = [{ address: '192.168.56.101', weight: 1 }, { address: '192.168.56.102', weight: 1 }];
+  return drVirtualServer('192.168.56.131', 'wrr', pool, T, '    persistence_timeout 5\n') + drVirtualServer('192.168.56.132', 'rr', pool, T);
 }
 
 async function seconds(lab: Lab, act: () => Promise<unknown>, until: string): Promise<string> {
@@ -74,7 +57,7 @@ async function run(): Promise<void> {
     say(`client → .132: ${await requests(lab, '192.168.56.132', 6)}`);
     say('  (rr: requests alternate between rs1 and rs2; replies come straight from the real servers)');
 
-    const bound = T.delayLoop + (T.retry + 1) * T.connectTimeout + T.retry * T.delayBeforeRetry;
+    const bound = removalBound(T);
     say(`\nstopping nginx on rs1 (TCP_CHECK: delay_loop ${T.delayLoop}, connect_timeout ${T.connectTimeout}, retry ${T.retry}, delay_before_retry ${T.delayBeforeRetry}: at most ${bound} s)`);
     const gone = await seconds(lab, () => lab!.stopNginx('rs1'), "! ipvsadm -L -n -t 192.168.56.132:80 | grep -q 192.168.56.101:80");
     say(`  rs1 removed from lvs1's table after ${gone} s`);

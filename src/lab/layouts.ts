@@ -27,3 +27,40 @@ export function drRealServerCommand(vips: readonly string[]): string {
     .concat(['sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2'])
     .join(' && ');
 }
+
+/** CheckTimings are a virtual server's TCP_CHECK timings in seconds (brisk values keep lab scenarios short). */
+export interface CheckTimings {
+  readonly delayLoop: number;
+  readonly connectTimeout: number;
+  readonly retry: number;
+  readonly delayBeforeRetry: number;
+}
+
+/** removalBound is the longest a failed real server may stay in the table: delay_loop + (retry+1) × connect_timeout + retry × delay_before_retry. */
+export function removalBound(t: CheckTimings): number {
+  return t.delayLoop + (t.retry + 1) * t.connectTimeout + t.retry * t.delayBeforeRetry;
+}
+
+/**
+ * drVirtualServer is a keepalived-style `virtual_server` block on port 80 with direct routing and a TCP_CHECK on
+ * each real server, one keyword per line (keepalived's parser reads the same text).
+ */
+export function drVirtualServer(vip: string, scheduler: string, realServers: readonly { address: string; weight: number }[], t: CheckTimings, extra = ''): string {
+  const rs = ({ address, weight }: { address: string; weight: number }) => `    real_server ${address} 80 {
+        weight ${weight}
+        TCP_CHECK {
+            connect_port 80
+            connect_timeout ${t.connectTimeout}
+            retry ${t.retry}
+            delay_before_retry ${t.delayBeforeRetry}
+        }
+    }`;
+  return `virtual_server ${vip} 80 {
+    delay_loop ${t.delayLoop}
+    lb_algo ${scheduler}
+    lb_kind DR
+${extra}    protocol TCP
+${realServers.map(rs).join('\n')}
+}
+`;
+}

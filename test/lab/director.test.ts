@@ -5,39 +5,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCheckout } from '../../src/lab/guest.js';
-import { drRealServerCommand, L2_VIPS, l2Topology } from '../../src/lab/layouts.js';
+import { drRealServerCommand, drVirtualServer, L2_VIPS, l2Topology, removalBound } from '../../src/lab/layouts.js';
 import { startLab, type Lab, type LabProcess } from '../../src/lab/lab.js';
 
 const LVSD = `node ${findCheckout()}/bin/lvsd`;
 const VIP = '192.168.56.131';
 const T = { delayLoop: 2, connectTimeout: 1, retry: 1, delayBeforeRetry: 1 };
 // the issue's bounds: removal within delay_loop + (retry+1) x connect_timeout + retry x delay_before_retry, plus 1 s
-const REMOVAL_BOUND = T.delayLoop + (T.retry + 1) * T.connectTimeout + T.retry * T.delayBeforeRetry + 1;
+const REMOVAL_BOUND = removalBound(T) + 1;
 const RETURN_BOUND = T.delayLoop + 1;
 const RESYNC = 2;
 
 function config(weight2: number): string {
-  const rs = (addr: string, weight: number) => `    real_server ${addr} 80 {
-        weight ${weight}
-        TCP_CHECK {
-            connect_port 80
-            connect_timeout ${T.connectTimeout}
-            retry ${T.retry}
-            delay_before_retry ${T.delayBeforeRetry}
-        }
-    }`;
-  return `global_defs {
-    router_id lvs1
-}
-virtual_server ${VIP} 80 {
-    delay_loop ${T.delayLoop}
-    lb_algo wrr
-    lb_kind DR
-    protocol TCP
-${rs('192.168.56.101', 1)}
-${rs('192.168.56.102', weight2)}
-}
-`;
+  const pool = [{ address: '192.168.56.101', weight: 1 }, { address: '192.168.56.102', weight: weight2 }];
+  return `global_defs {\n    router_id lvs1\n}\n${drVirtualServer(VIP, 'wrr', pool, T)}`;
 }
 
 const has101 = `ipvsadm -L -n -t ${VIP}:80 | grep -q '192.168.56.101:80'`;
