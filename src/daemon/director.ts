@@ -2,8 +2,8 @@
 // Health changes and a periodic resync both run one reconcile pass (diff then apply); passes never overlap.
 import type { Model } from '../config/model.js';
 import { HealthMonitor, type HealthMonitorOptions } from '../health/index.js';
-import { describeService } from '../ipvs/errors.js';
-import type { IpvsOp, ServiceKey } from '../ipvs/types.js';
+import { describeEndpoint, describeService } from '../ipvs/errors.js';
+import type { IpvsOp } from '../ipvs/types.js';
 import { desiredState, Reconciler, renderFailure, renderOp, virtualServerId, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
 import type { Logger } from './log.js';
 
@@ -131,17 +131,16 @@ export class Director {
 }
 
 function objectFields(op: IpvsOp): Record<string, string> {
-  const svc = (k: ServiceKey): string => describeService(k);
   switch (op.op) {
     case 'add-service':
     case 'edit-service':
-      return { service: svc(op.service.key) };
+      return { service: describeService(op.service.key) };
     case 'del-service':
-      return { service: svc(op.key) };
+      return { service: describeService(op.key) };
     case 'add-dest':
     case 'edit-dest':
     case 'del-dest':
-      return { service: svc(op.service), rs: op.dest.family === 'inet6' ? `[${op.dest.address}]:${op.dest.port}` : `${op.dest.address}:${op.dest.port}` };
+      return { service: describeService(op.service), rs: describeEndpoint(op.dest) };
     default:
       return {};
   }
