@@ -1,11 +1,9 @@
 // Build step: bundles the CLI into one ESM file so that startup opens few files (syscalls are slow in the lab guest).
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
-// chunk names carry content hashes: start from an empty folder so that stale chunks do not pile up
-rmSync('dist', { recursive: true, force: true });
-
-await build({
+const result = await build({
   entryPoints: { lvsd: 'src/cli/entry.ts', demo: 'demo/l2.ts', bench: 'bench/run.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
@@ -18,7 +16,27 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   // native addons and pino's worker transports must stay real packages
-  external: ['netlink', 'raw-socket', 'pino', 'pino-pretty', 'esbuild'],
+  external: ['netlink', 'raw-socket', 'pino', 'pino-pretty', 'esbuild', 'prom-client'],
   banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
 });
+
+// Files are replaced by rename, chunks before the entries that name them, so that an lvsd started while a build
+// runs (a lab test, the daemon in the guest) never reads a half-written file or misses a chunk.
+const root = process.cwd();
+const outputs = [...result.outputFiles].sort((a, b) => Number(!a.path.includes('/chunks/')) - Number(!b.path.includes('/chunks/')));
+for (const f of outputs) {
+  mkdirSync(dirname(f.path), { recursive: true });
+  const tmp = `${f.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, f.contents);
+  renameSync(tmp, f.path);
+}
+
+// Chunk names carry content hashes: old chunks are removed once they are an hour old (a running process may still load them).
+const fresh = new Set(outputs.map((f) => relative(root, f.path)));
+const chunks = join('dist', 'chunks');
+for (const name of readdirSync(chunks)) {
+  const p = join(chunks, name);
+  if (!fresh.has(p) && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { force: true });
+}
