@@ -2,8 +2,9 @@
 import { decodeAttrs } from '../netlink/nla.js';
 import { genlAttrsStart } from '../netlink/message.js';
 import { decodeFamily, encodeGetFamily } from '../netlink/genl.js';
-import { RequestFailure, Session, type BatchMessage, type Reply, type SessionCounters } from '../netlink/session.js';
+import { RequestFailure, Session, type BatchSource, type Reply, type SessionCounters } from '../netlink/session.js';
 import { openNetlink, type Transport } from '../netlink/transport.js';
+import { destOpLength, encodeDestOp, isDestOp } from './codec-dest.js';
 import { encodeRequest, encodeRequestMessage, opToRequest, Query, requestLength, type IpvsRequest } from './codec.js';
 import { daemonFromWire, destFromWire, infoFromWire, serviceFromWire, timeoutsFromWire } from './convert.js';
 import { describeService, IpvsUnavailableError, NetlinkError } from './errors.js';
@@ -105,11 +106,7 @@ export class IpvsClient {
 
   /** apply sends the operations in order, batched many to a datagram; failures come back matched to their operation. */
   async apply(ops: readonly IpvsOp[], options: ApplyOptions = {}): Promise<ApplyFailure[]> {
-    const messages: BatchMessage[] = ops.map((op) => {
-      const req = opToRequest(op);
-      return { length: requestLength(req), write: (buf, off, seq, ack) => encodeRequest(req, this.familyId, seq, ack, buf, off) };
-    });
-    const failures = await this.session.batch(messages, options.maxDatagram, options.stopOnError);
+    const failures = await this.session.batch(opsSource(ops, this.familyId), options.maxDatagram, options.stopOnError);
     return failures.map((f) => ({ index: f.index, op: ops[f.index]!, error: new NetlinkError(f.errno, ops[f.index]!.op, ops[f.index]) }));
   }
 
@@ -117,4 +114,29 @@ export class IpvsClient {
   close(): void {
     this.session.close();
   }
+}
+
+/** opsSource writes operations as batch messages: destination commands straight into the datagram (codec-dest.ts), others through their request. */
+function opsSource(ops: readonly IpvsOp[], family: number): BatchSource {
+  // length and write of one message come one after the other: the request is built once for both
+  let lastIndex = -1;
+  let last: IpvsRequest | undefined;
+  const request = (i: number): IpvsRequest => {
+    if (i !== lastIndex) {
+      last = opToRequest(ops[i]!);
+      lastIndex = i;
+    }
+    return last!;
+  };
+  return {
+    count: ops.length,
+    length(i) {
+      const op = ops[i]!;
+      return isDestOp(op) ? destOpLength(op) : requestLength(request(i));
+    },
+    write(i, buf, off, seq, ack) {
+      const op = ops[i]!;
+      return isDestOp(op) ? encodeDestOp(op, family, seq, ack, buf, off) : encodeRequest(request(i), family, seq, ack, buf, off);
+    },
+  };
 }

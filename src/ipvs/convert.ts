@@ -34,6 +34,10 @@ const fwdByName: Record<ForwardMethod, number> = { masq: ConnFwd.MASQ, local: Co
 const fwdByNumber = new Map<number, ForwardMethod>(Object.entries(fwdByName).map(([k, v]) => [v, k as ForwardMethod]));
 const tunByName: Record<TunnelType, number> = { ipip: TunType.IPIP, gue: TunType.GUE, gre: TunType.GRE };
 const tunByNumber = new Map<number, TunnelType>(Object.entries(tunByName).map(([k, v]) => [v, k as TunnelType]));
+/** fwdNumber is IP_VS_CONN_F_* for a forwarding method. */
+export const fwdNumber = (f: ForwardMethod): number => fwdByName[f];
+/** tunTypeNumber is IP_VS_CONN_F_TUNNEL_TYPE_* for a tunnel type. */
+export const tunTypeNumber = (t: TunnelType): number => tunByName[t];
 const schedFlagBits: Record<SchedFlag, number> = { 1: SvcFlag.SCHED1, 2: SvcFlag.SCHED2, 3: SvcFlag.SCHED3 };
 
 const netmasks = new Map<string, Buffer>();
@@ -140,7 +144,8 @@ export function serviceFromWire(a: AttrValues): Service {
   };
 }
 
-const tunFlagBits = (flags: readonly TunnelFlag[]): number => flags.reduce((n, f) => n | (f === 'csum' ? TunFlag.CSUM : f === 'remcsum' ? TunFlag.REMCSUM : TunFlag.NOCSUM), 0);
+/** tunFlagBits is IPVS_TUNNEL_FLAG_* for a tunnel's checksum option. */
+export const tunFlagBits = (flags: readonly TunnelFlag[]): number => flags.reduce((n, f) => n | (f === 'csum' ? TunFlag.CSUM : f === 'remcsum' ? TunFlag.REMCSUM : TunFlag.NOCSUM), 0);
 
 /** destToWire encodes a destination entry as libipvs does (tunnel attributes always present). */
 export function destToWire(d: Destination): AttrValues {

@@ -46,10 +46,14 @@ interface Flight {
   reject(e: Error): void;
 }
 
-/** BatchMessage is one message of a batch: its size and how to write it with a sequence number and ack choice. */
-export interface BatchMessage {
-  readonly length: number;
-  write(buf: Buffer, offset: number, seq: number, ack: boolean): number;
+/**
+ * BatchSource is the messages of a batch, by index: each one's size and how to write it with a sequence number and
+ * ack choice. Messages are written as the datagrams are filled, so a large batch never exists as objects at once.
+ */
+export interface BatchSource {
+  readonly count: number;
+  length(index: number): number;
+  write(index: number, buf: Buffer, offset: number, seq: number, ack: boolean): number;
 }
 
 /** Session drives one netlink socket: one request or dump at a time per sequence number, batches one datagram at a time. */
@@ -92,23 +96,29 @@ export class Session {
    * for an acknowledgement; the kernel handles a datagram's messages in order and reports each failure, so the ack of
    * the last one means every earlier failure has arrived. Resolves with every failure, by message index.
    */
-  async batch(messages: readonly BatchMessage[], maxDatagram = 65536, stopOnError = false): Promise<BatchFailure[]> {
+  async batch(messages: BatchSource, maxDatagram = 65536, stopOnError = false): Promise<BatchFailure[]> {
     const failures: BatchFailure[] = [];
+    // one buffer for every datagram: each is sent and acknowledged before the next is written
+    let buf = Buffer.allocUnsafe(0);
     let i = 0;
-    while (i < messages.length) {
+    while (i < messages.count) {
       let size = 0;
       let j = i;
-      while (j < messages.length && (j === i || size + messages[j]!.length <= maxDatagram)) size += messages[j++]!.length;
-      const buf = Buffer.allocUnsafe(size);
+      let next = messages.length(i);
+      while (j < messages.count && (j === i || size + next <= maxDatagram)) {
+        size += next;
+        if (++j < messages.count) next = messages.length(j);
+      }
+      if (buf.length < size) buf = Buffer.allocUnsafe(Math.max(size, maxDatagram));
       const first = this.seq + 1;
       let off = 0;
-      for (let k = i; k < j; k++) off = messages[k]!.write(buf, off, this.nextSeq(), k === j - 1);
+      for (let k = i; k < j; k++) off = messages.write(k, buf, off, this.nextSeq(), k === j - 1);
       const last = this.seq;
       const landed = new Promise<void>((resolve, reject) => {
         this.flight = { first, last, failures: [], resolve, reject };
       });
       const flight = this.flight!;
-      await this.sendDatagram(buf, j - i);
+      await this.sendDatagram(buf.subarray(0, size), j - i);
       await withTimeout(landed, this.timeoutMs, () => new RequestFailure(110, last));
       for (const f of flight.failures) failures.push({ index: i + (f.index - first), errno: f.errno });
       if (stopOnError && flight.failures.length > 0) break;

@@ -24,7 +24,8 @@ interface RawSocket {
 /** openNetlink opens a raw netlink socket of a protocol with large buffers and no receive peeking. */
 export function openNetlink(protocol = NETLINK_GENERIC, bufferSize = 4 << 20): Transport {
   const require = createRequire(import.meta.url);
-  const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (p: number, o: object) => RawSocket };
+  // the socket class alone: the package's index also loads its nl80211/rtnetlink/wireguard tables (~1 s in the guest)
+  const { RawNetlinkSocket } = require('netlink/dist/raw.js') as { RawNetlinkSocket: new (p: number, o: object) => RawSocket };
   // a kernel dump datagram is at most 32 KiB; 64 KiB receives any datagram in one recvmsg (no MSG_PEEK round trip)
   const sock = new RawNetlinkSocket(protocol, { messagePeeking: false, msgBufferSize: 65536, recvBufferSize: bufferSize, sendBufferSize: bufferSize });
   sock.unref();

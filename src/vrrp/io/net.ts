@@ -105,7 +105,7 @@ export class LinkWatch {
 
   constructor(onLink: (name: string, index: number, up: boolean) => void, onError: (err: Error) => void) {
     const require = createRequire(import.meta.url);
-    const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (p: number, o: object) => GroupSocket };
+    const { RawNetlinkSocket } = require('netlink/dist/raw.js') as { RawNetlinkSocket: new (p: number, o: object) => GroupSocket };
     this.sock = new RawNetlinkSocket(NETLINK_ROUTE, { messagePeeking: false, msgBufferSize: 65536, recvBufferSize: 1 << 20 });
     this.sock.addMembership(RTNLGRP_LINK);
     this.sock.on('error', onError);
