@@ -36,7 +36,11 @@ export interface InitScriptOptions {
  */
 export function initScript(o: InitScriptOptions): string {
   const q = shellQuote;
-  const agents = o.namespaces.map((ns, i) => `ip netns exec ${q(ns)} bash "$A" /dev/ttyS${i + 1} ${q(ns)} &`);
+  // each host gets its own /run and /var/lib/lvsd (ip netns exec gives it a mount namespace of its own), as separate
+  // machines have: daemons' sockets, pid and state files at their default paths do not meet across hosts, and
+  // nothing a host writes there reaches this machine's file system
+  const hostFs = 'mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /var/lib/lvsd && mount -t tmpfs -o mode=0700 tmpfs /var/lib/lvsd && exec bash "$0" "$@"';
+  const agents = o.namespaces.map((ns, i) => `ip netns exec ${q(ns)} sh -c ${q(hostFs)} "$A" /dev/ttyS${i + 1} ${q(ns)} &`);
   return `#!/bin/sh
 # lvsd lab: guest init (generated)
 export PATH=${GUEST_PATH} HOME=/tmp LC_ALL=C.UTF-8 TERM=dumb

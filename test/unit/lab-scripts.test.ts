@@ -49,8 +49,10 @@ describe('initScript', () => {
 
   it('starts one agent per namespace on its own serial line and the root agent on ttyS0, then powers off', () => {
     const s = initScript(initOptions);
-    expect(s).toContain('ip netns exec client bash "$A" /dev/ttyS1 client &');
-    expect(s).toContain('ip netns exec rs1 bash "$A" /dev/ttyS2 rs1 &');
+    expect(s).toMatch(/^ip netns exec client sh -c '[^']*exec bash "\$0" "\$@"' "\$A" \/dev\/ttyS1 client &$/m);
+    expect(s).toMatch(/^ip netns exec rs1 sh -c '[^']*' "\$A" \/dev\/ttyS2 rs1 &$/m);
+    // every host has its own /run and /var/lib/lvsd, as separate machines do
+    expect(s).toContain("mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /var/lib/lvsd && mount -t tmpfs -o mode=0700 tmpfs /var/lib/lvsd");
     expect(s.trimEnd().split('\n').slice(-2)).toEqual(['bash "$A" /dev/ttyS0 -', 'off']);
   });
 
