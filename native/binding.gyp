@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "lvsd_packet",
-      "sources": ["packet.c"],
+      "sources": ["packet.c", "raw6.c"],
       "cflags": ["-Wall", "-O2"]
     }
   ]

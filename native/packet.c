@@ -1,5 +1,6 @@
 /* Native edge: link-layer (AF_PACKET) send for gratuitous ARP and unsolicited neighbour advertisements — the one thing
- * Node and raw-socket cannot do. Send-only (the socket is bound to protocol 0, so it never queues received frames). */
+ * Node and raw-socket cannot do. Send-only (the socket is bound to protocol 0, so it never queues received frames).
+ * Init also registers raw6.c's IPv6 VRRP socket (open6, send6, recv6, watch6, …) on the same addon. */
 #include <node_api.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include "raw6.h"
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[160];
@@ -77,6 +79,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  raw6_init(env, exports);
   return exports;
 }
 

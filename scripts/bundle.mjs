@@ -33,10 +33,12 @@ for (const f of outputs) {
   renameSync(tmp, f.path);
 }
 
-// Chunk names carry content hashes: old chunks are removed once they are an hour old (a running process may still load them).
+// Chunk names carry content hashes: old chunks are removed once they are an hour old (a running process may still
+// load them), or at once with --prune (packing a release).
+const maxAge = process.argv.includes('--prune') ? -1 : 3_600_000;
 const fresh = new Set(outputs.map((f) => relative(root, f.path)));
 const chunks = join('dist', 'chunks');
 for (const name of readdirSync(chunks)) {
   const p = join(chunks, name);
-  if (!fresh.has(p) && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { force: true });
+  if (!fresh.has(p) && Date.now() - statSync(p).mtimeMs > maxAge) rmSync(p, { force: true });
 }

@@ -4,12 +4,13 @@ import { registerApply, registerCheck, registerRun } from './commands.js';
 import { CliError } from './errors.js';
 import { registerIpvs } from './ipvs.js';
 import { registerRealserver } from './realserver.js';
+import { packageVersion } from './version.js';
 
 /** buildProgram returns the commander program with every subcommand registered. */
 export function buildProgram(): Command {
   const program = new Command('lvsd')
     .description('LVS/IPVS director: keepalived-compatible configuration, IPVS over generic netlink')
-    .version('0.1.0')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCheck(program);

@@ -5,8 +5,12 @@ import { Director } from '../daemon/director.js';
 import { createLogger, type Logger } from '../daemon/log.js';
 import { notifyReady } from '../daemon/sdnotify.js';
 import { IpvsClient } from '../ipvs/client.js';
+import { DEFAULT_METRICS_ADDRESS, formatListenAddress, MetricsError, parseMetricsAddress, type ListenAddress } from '../metrics/address.js';
 import { VrrpManager } from '../vrrp/manager.js';
 import { CliError } from './errors.js';
+import { DEFAULT_CONTROL_SOCKET, DEFAULT_OVERRIDES_FILE } from '../control/defaults.js';
+import { openControl } from '../control/daemon.js';
+import { ControlError } from '../control/errors.js';
 
 /** RunOptions are the options of `lvsd run`. */
 export interface RunOptions {
@@ -15,6 +19,22 @@ export interface RunOptions {
   readonly resyncInterval: string;
   readonly keepOnExit?: boolean;
   readonly logLevel: string;
+  /** the control socket of `lvsd status|drain|disable|enable` (default /run/lvsd/lvsd.sock) */
+  readonly controlSocket?: string;
+  /** where overrides are kept across restarts (default /var/lib/lvsd/overrides.json) */
+  readonly stateFile?: string;
+  /** HOST:PORT of the Prometheus endpoint, or off (default 127.0.0.1:9469) */
+  readonly metricsAddress?: string;
+}
+
+/** metricsAddress reads --metrics-address; a bad value is a usage error (exit 2) with its code. */
+function metricsAddress(text = DEFAULT_METRICS_ADDRESS): ListenAddress | undefined {
+  try {
+    return parseMetricsAddress(text);
+  } catch (err) {
+    if (err instanceof MetricsError) throw new CliError(`${err.message} [${err.code}]`, 2);
+    throw err;
+  }
 }
 
 function load(path: string, log: Logger): Model | undefined {
@@ -23,25 +43,39 @@ function load(path: string, log: Logger): Model | undefined {
   return result.model;
 }
 
-/** vrrpShape is the VRRP part of a model without source positions, to tell whether a reload changed it. */
-function vrrpShape(m: Model): unknown {
-  return JSON.parse(JSON.stringify(m.vrrp, (k, v: unknown) => (k === 'source' ? undefined : v)));
-}
-
 /** runDaemon runs the director until SIGTERM or SIGINT; a configuration that does not parse at start is an error (exit 1). */
 export async function runDaemon(opts: RunOptions): Promise<void> {
   const resyncMs = Number(opts.resyncInterval) * 1000;
   if (!Number.isFinite(resyncMs) || resyncMs < 100) throw new CliError(`--resync-interval ${opts.resyncInterval}: give a number of seconds, at least 0.1`, 2);
+  const metricsAt = metricsAddress(opts.metricsAddress);
   const log = createLogger(opts.logLevel);
   const model = load(opts.configFile, log);
   if (!model) throw new CliError(`${opts.configFile}: configuration is not usable; not starting`, 1);
+  // the control socket (one lvsd per socket) and the saved overrides come before anything touches the kernel
+  const control = await openControl({ socketPath: opts.controlSocket ?? DEFAULT_CONTROL_SOCKET, stateFile: opts.stateFile ?? DEFAULT_OVERRIDES_FILE, model, log }).catch((err: unknown) => {
+    if (err instanceof ControlError) throw new CliError(`${err.message} [${err.code}]`, err.code === 'CONTROL_ALREADY_RUNNING' ? 3 : 1);
+    throw err;
+  });
   const client = await IpvsClient.open();
-  const director = new Director(model, client, log, { resyncMs, keepOnExit: opts.keepOnExit });
-  const t0 = performance.now();
-  const first = await director.start();
+  const m = metricsAt ? await import('../metrics/index.js') : undefined;
+  const checks = m ? new m.CheckMetrics() : undefined;
+  const director = new Director(model, client, log, { resyncMs, keepOnExit: opts.keepOnExit, overrides: control.overrides, ...(checks ? { health: { onCheckEnd: checks.observe } } : {}) });
   // VRRP runs in the same process: instances start once the table is in place, so a new Master serves at once
   const vrrp = model.vrrp.instances.length > 0 ? new VrrpManager(model, log, { ipvs: client }) : undefined;
+  // the endpoint is bound before anything is applied: an address in use stops lvsd before it touches the kernel
+  const metrics = m && metricsAt
+    ? await m.serveMetrics(metricsAt, m.createMetrics({ ipvs: client, health: director, vrrp: vrrp ?? m.NO_VRRP, reconcile: director }, { checks }).scrape, (f, msg) => log.warn(f, msg)).catch(async (err: unknown) => {
+        // nothing may keep the process alive: it exits with the error
+        client.close();
+        await control.close();
+        throw err;
+      })
+    : undefined;
+  if (metrics) log.info({ event: 'metrics-listening', address: formatListenAddress(metrics.address) }, `metrics at http://${formatListenAddress(metrics.address)}/metrics`);
+  const t0 = performance.now();
+  const first = await director.start();
   await vrrp?.start();
+  await control.attach(director, vrrp);
   log.info({ event: 'ready', operations: first.ops.length, failures: first.failures.length, ms: Math.round(performance.now() - t0), virtualServers: model.virtualServers.length, vrrpInstances: vrrp?.instances.length ?? 0 }, `lvsd running: ${model.virtualServers.length} virtual servers, ${first.ops.length} operations applied`);
   await notifyReady(`${model.virtualServers.length} virtual servers, ${vrrp?.instances.length ?? 0} VRRP instances`);
 
@@ -55,8 +89,11 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
         return;
       }
       await director.reload(next);
-      // VRRP instances keep running as started: their blocks are applied on restart only
-      if (vrrp && JSON.stringify(vrrpShape(next)) !== JSON.stringify(vrrpShape(model))) log.warn({ event: 'vrrp-reload-ignored', file: opts.configFile }, 'VRRP configuration changed: restart lvsd to apply it (VRRP keeps running as started)');
+      control.setModel(next);
+      // VRRP as keepalived reloads it: unchanged instances keep their state, changed ones take their new settings,
+      // removed ones stop, added ones start (src/vrrp/reload.ts)
+      if (vrrp) await vrrp.reload(next).catch((err: unknown) => log.error({ event: 'vrrp-reload-failed', err }, `VRRP reload: ${(err as Error).message}`));
+      else if (next.vrrp.instances.length > 0) log.warn({ event: 'vrrp-reload-ignored', file: opts.configFile }, 'VRRP instances added to a configuration that had none: restart lvsd to start VRRP');
       log.info({ event: 'reloaded', file: opts.configFile, virtualServers: next.virtualServers.length }, 'configuration reloaded');
     });
   };
@@ -68,9 +105,11 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   process.off('SIGHUP', onHup);
   log.info({ event: 'stopping', signal, keepOnExit: opts.keepOnExit === true }, `${signal}: stopping`);
   await reloading;
+  await control.close();
   // priority-0 adverts and VIP removal first, so the peer takes over while the table is still being removed here
   await vrrp?.stop().catch((err: unknown) => log.error({ event: 'vrrp-stop-failed', err }, `VRRP stop: ${(err as Error).message}`));
   await director.stop();
+  await metrics?.close();
   client.close();
   log.info({ event: 'stopped' }, 'lvsd stopped');
 }

@@ -5,6 +5,7 @@ import { HealthMonitor, type HealthMonitorOptions } from '../health/index.js';
 import { describeEndpoint, describeService } from '../ipvs/errors.js';
 import type { IpvsOp } from '../ipvs/types.js';
 import { desiredState, Reconciler, renderFailure, renderOp, virtualServerId, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
+import type { OverrideFn } from '../reconcile/desired.js';
 import type { Logger } from './log.js';
 
 /** DirectorOptions tune the daemon's loop. */
@@ -14,10 +15,12 @@ export interface DirectorOptions {
   /** leave the entries in the kernel on stop (default: remove the services lvsd added, as keepalived does) */
   readonly keepOnExit?: boolean;
   readonly health?: HealthMonitorOptions;
+  /** the operator overrides (`lvsd drain|disable`) each pass applies, read at the start of the pass */
+  readonly overrides?: (() => OverrideFn | undefined) | undefined;
 }
 
 /** PassReason says why a reconcile pass ran: it is logged with what the pass changed. */
-export type PassReason = 'start' | 'health' | 'resync' | 'reload';
+export type PassReason = 'start' | 'health' | 'resync' | 'reload' | 'override';
 
 /** Director runs health checks and reconcile passes for one configuration model at a time. */
 export class Director {
@@ -29,7 +32,11 @@ export class Director {
   private queued: PassReason | undefined;
   private stopped = false;
   /** passes counts reconcile passes by reason, for status and tests */
-  readonly passes: Record<PassReason, number> = { start: 0, health: 0, resync: 0, reload: 0 };
+  readonly passes: Record<PassReason, number> = { start: 0, health: 0, resync: 0, reload: 0, override: 0 };
+  /** applied counts operations the kernel accepted, by pass reason and op kind (resync ones are repairs), for metrics */
+  readonly applied: Partial<Record<PassReason, Partial<Record<IpvsOp['op'], number>>>> = {};
+  /** applyFailures counts operations the kernel refused, by pass reason, for metrics */
+  readonly applyFailures: Partial<Record<PassReason, number>> = {};
 
   constructor(model: Model, private readonly ipvs: IpvsPort, private readonly log: Logger, private readonly options: DirectorOptions = {}) {
     this.model = model;
@@ -98,10 +105,21 @@ export class Director {
     const desired = desiredState(this.model, {
       health: (vs, rs) => (this.monitor.isUp(vs.name, rs.address, rs.port) === false ? 'down' : 'up'),
       quorum: new Map(this.model.virtualServers.map((vs) => [virtualServerId(vs), this.monitor.quorumUp(vs.name) ?? true])),
+      overrides: this.options.overrides?.(),
     });
     const report = await this.reconciler.reconcile(desired, { prune: this.model.global.lvsFlush && reason === 'start' });
     this.logPass(reason, report);
+    this.countOps(reason, report);
     return report;
+  }
+
+  private countOps(reason: PassReason, report: ReconcileReport): void {
+    const failed = new Set(report.failures.map((f) => f.index));
+    const byOp = (this.applied[reason] ??= {});
+    report.ops.forEach((op, i) => {
+      if (!failed.has(i)) byOp[op.op] = (byOp[op.op] ?? 0) + 1;
+    });
+    this.applyFailures[reason] = (this.applyFailures[reason] ?? 0) + report.failures.length;
   }
 
   private logPass(reason: PassReason, report: ReconcileReport): void {

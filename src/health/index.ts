@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import { initialQuorum, quorumStep, quorumThreshold } from './quorum.js';
 import { CheckScheduler, checkKey, connectionKey, type CheckDef, type ProbeReport } from './scheduler.js';
 import { ScriptRunner, type ScriptResult, type ScriptRunnerLike } from './scripts.js';
-import { tcpCheck, type Probe } from './tcp-check.js';
+import { tcpCheck, type CheckResult, type Probe } from './tcp-check.js';
 import { freshSeed, migrateSeed, type SeedState } from './tracker.js';
 
 export type * from './events.js';
@@ -28,6 +28,8 @@ export interface HealthMonitorOptions {
   /** omega scripts on stop are killed after this long (keepalived: 1 s) */
   readonly stopScriptTimeoutMs?: number | undefined;
   readonly onCheckStart?: ((key: string, idealAt: number, startedAt: number) => void) | undefined;
+  /** called as each check attempt ends with its result (latency, ok or the failure, local), e.g. for metrics */
+  readonly onCheckEnd?: ((key: string, result: CheckResult, endedAt: number) => void) | undefined;
 }
 
 interface RsEntry {
@@ -88,6 +90,7 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
       random: options.random,
       maxInFlight: options.maxInFlight,
       onStart: options.onCheckStart,
+      onEnd: options.onCheckEnd,
       onReport: (e, r) => this.onReport(e, r),
     });
     this.apply(model);

@@ -47,6 +47,8 @@ export interface SchedulerOptions<S> {
   readonly onReport: (subscriber: S, report: ProbeReport) => void;
   /** called as each attempt starts, with its ideal and actual start times (for lateness measurement) */
   readonly onStart?: ((key: string, idealAt: number, startedAt: number) => void) | undefined;
+  /** called as each attempt of a live check ends, with its result (latency, verdict) and end time (for metrics) */
+  readonly onEnd?: ((key: string, result: CheckResult, endedAt: number) => void) | undefined;
 }
 
 /** checkKey identifies identical checks (same connection and timing parameters): they are run once. */
@@ -201,6 +203,7 @@ export class CheckScheduler<S> {
       const now = this.opts.clock.now();
       e.lastEndAt = now;
       e.lastResult = r;
+      this.opts.onEnd?.(e.key, r, now);
       if (!r.ok && !r.local) e.lastFailure = { reason: r.reason, at: now };
       const event: CheckEvent = r.ok ? { kind: 'success', latencyMs: r.latencyMs } : r.local ? { kind: 'skipped', reason: r.reason } : { kind: 'failure', reason: r.reason, latencyMs: r.latencyMs };
       const { state, actions } = step(e.state, event, now);

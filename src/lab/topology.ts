@@ -106,6 +106,8 @@ export function parseTopology(input: unknown): Topology {
     hosts: r.data.hosts.map((h) => {
       const forwards = h.role === 'director' || h.role === 'router';
       const sysctls: Record<string, string> = forwards ? { 'net.ipv4.ip_forward': '1' } : {};
+      // IPv6 hosts keep their addresses across `ip link set down/up`, as across a cable pull (and as IPv4 does)
+      if (h.addresses.some((a) => a.includes(':'))) sysctls[`net.ipv6.conf.${HOST_IFACE}.keep_addr_on_down`] = '1';
       for (const [k, v] of Object.entries(h.sysctls ?? {})) sysctls[k] = String(v);
       const wantsNginx = h.nginx !== undefined ? h.nginx !== false : h.role === 'realserver';
       const site = h.nginx === false || h.nginx === undefined ? {} : h.nginx;

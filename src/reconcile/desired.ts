@@ -1,4 +1,4 @@
-// Reconcile layer (pure): the configuration model plus health state → the IPVS table lvsd wants (quorum, sorry server, inhibit).
+// Reconcile layer (pure): the configuration model plus health state and operator overrides → the IPVS table lvsd wants (quorum, sorry server, inhibit, drain, disable).
 import type { Model, RealServer, SorryServer, VirtualServer } from '../config/index.js';
 import type { Destination, Service, ServiceKey, Table } from '../ipvs/types.js';
 import { destId, serviceId, type DesiredState } from './diff.js';
@@ -13,6 +13,12 @@ export type HealthFn = (vs: VirtualServer, rs: RealServer) => Health;
 /** allUp is the health of a one-shot `lvsd apply`: every real server is taken as healthy. */
 export const allUp: HealthFn = () => 'up';
 
+/** OverrideMode is an operator's hold on a real server: `drain` keeps it in the table at weight 0 (its connections finish, no new ones), `disable` removes it. */
+export type OverrideMode = 'drain' | 'disable';
+
+/** OverrideFn reports the operator override of one real server of one virtual server, or undefined when there is none. */
+export type OverrideFn = (vs: VirtualServer, rs: RealServer) => OverrideMode | undefined;
+
 /** SORRY_WEIGHT is the weight the sorry server carries while it is in the pool (keepalived's real server default). */
 export const SORRY_WEIGHT = 1;
 
@@ -22,6 +28,8 @@ export interface DesiredOptions {
   readonly health?: HealthFn | undefined;
   /** each virtual server's previous quorum state, by virtualServerId (hysteresis needs it); absent = starting up */
   readonly quorum?: ReadonlyMap<string, boolean> | undefined;
+  /** operator overrides (`lvsd drain|disable`); none when absent. They change the pool, never the quorum, which follows health checks only */
+  readonly overrides?: OverrideFn | undefined;
 }
 
 /** Desired is the wanted kernel state, and each virtual server's quorum state to feed into the next evaluation. */
@@ -78,13 +86,17 @@ export function destinationOf(s: RealServer | SorryServer, weight: number): Dest
  * a healthy real server is in with its weight; a failed one is out, or in at weight 0 with inhibit_on_failure.
  * Without quorum and with a sorry server, the sorry server replaces the healthy real servers (they leave the
  * pool the way failed ones do); with quorum, a sorry server with sorry_server_inhibit stays at weight 0.
+ * An operator override comes on top: a disabled real server is out whatever its health; a drained one that
+ * would be in the pool is in at weight 0 (a drained server that fails its checks leaves as any failed one).
  */
-export function poolOf(vs: VirtualServer, health: HealthFn, hasQuorum: boolean): Destination[] {
+export function poolOf(vs: VirtualServer, health: HealthFn, hasQuorum: boolean, overrides?: OverrideFn): Destination[] {
   const sorryIn = !hasQuorum && vs.sorryServer !== undefined;
   const pool = new Map<string, Destination>();
   for (const rs of vs.realServers) {
+    const hold = overrides?.(vs, rs);
+    if (hold === 'disable') continue;
     const live = health(vs, rs) === 'up' && !sorryIn;
-    if (live) pool.set(destId(rs), destinationOf(rs, rs.weight));
+    if (live) pool.set(destId(rs), destinationOf(rs, hold === 'drain' ? 0 : rs.weight));
     else if (rs.inhibitOnFailure) pool.set(destId(rs), destinationOf(rs, 0));
   }
   const sorry = vs.sorryServer;
@@ -106,7 +118,7 @@ export function desiredState(model: Model, options: DesiredOptions = {}): Desire
     const live = vs.realServers.reduce((n, rs) => n + (health(vs, rs) === 'up' ? rs.weight : 0), 0);
     const up = quorumUp(vs, live, options.quorum?.get(id));
     quorum.set(id, up);
-    const dests = poolOf(vs, health, up);
+    const dests = poolOf(vs, health, up, options.overrides);
     for (const key of vs.services) services.push({ service: serviceOf(vs, key), dests });
   }
   const t = model.global.lvsTimeouts;

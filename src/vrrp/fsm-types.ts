@@ -31,6 +31,8 @@ export interface FsmState {
   readonly preemptDue: boolean;
   /** when the next gratuitous ARP refresh is due while Master */
   readonly garpRefreshAt?: number | undefined;
+  /** vrrp_startup_delay: no Master_Down_Timer fires before this time (ms); absent = no delay */
+  readonly delayedStartUntil?: number | undefined;
   /** the Master last heard, with its priority */
   readonly master?: { readonly address: string; readonly priority: number } | undefined;
 }

@@ -12,9 +12,13 @@ import type { FsmAction, FsmEvent, FsmState, StepOptions, StepResult, TimerKind 
 
 export * from './fsm-types.js';
 
-/** initialState is an instance before startup (RFC 5798 §6.4.1 Initialize), with its tracking weight and faults known so far. */
-export function initialState(config: FsmConfig, weight = 0, faults: readonly string[] = []): FsmState {
+/**
+ * initialState is an instance before startup (RFC 5798 §6.4.1 Initialize), with its tracking weight and faults known
+ * so far; `delayedStartUntil` (ms) holds it out of Master until then (keepalived's vrrp_startup_delay).
+ */
+export function initialState(config: FsmConfig, weight = 0, faults: readonly string[] = [], delayedStartUntil?: number): FsmState {
   return {
+    ...(delayedStartUntil !== undefined ? { delayedStartUntil } : {}),
     config,
     state: 'INIT',
     basePriority: config.basePriority,
@@ -85,7 +89,12 @@ class Run {
     this.cancel('preempt-delay');
   }
   resetMasterDown(): void {
-    this.set('master-down', this.now + masterDownInterval(this.s));
+    this.masterDownIn(masterDownInterval(this.s));
+  }
+  /** masterDownIn sets the Master_Down_Timer `ms` from now, or from the end of vrrp_startup_delay while it runs (keepalived vrrp_init_instance_sands). */
+  masterDownIn(ms: number): void {
+    const until = this.s.delayedStartUntil;
+    this.set('master-down', (until !== undefined && this.now < until ? until : this.now) + ms);
   }
   sendAdvert(priority = this.s.effectivePriority): void {
     this.act({ kind: 'send-advert', priority });
@@ -163,7 +172,7 @@ function backupHearsAdvert(r: Run, e: Extract<FsmEvent, { kind: 'advert-received
   const { s, c, now } = r;
   if (e.priority === PRIORITY_STOP) {
     // "If the Priority in the ADVERTISEMENT is zero, then: Set the Master_Down_Timer to Skew_Time"
-    r.set('master-down', now + skewTimeMs(c.version, s.effectivePriority, s.masterAdverIntervalMs));
+    r.masterDownIn(skewTimeMs(c.version, s.effectivePriority, s.masterAdverIntervalMs));
     return;
   }
   const preemptHeld = c.preemptDelayMs > 0 && (s.preemptAt === undefined || !(s.preemptDue || now >= s.preemptAt));
@@ -256,6 +265,12 @@ export function step(state: FsmState, event: FsmEvent, now: number, opts: StepOp
         // keepalived vrrp_init_state: an instance whose tracked interface or weight-0 script is down starts in FAULT
         r.act({ kind: 'become-backup' });
         enterFault(r);
+      } else if (isOwner(s) && s.delayedStartUntil !== undefined && now < s.delayedStartUntil) {
+        // keepalived vrrp_init_state: an owner goes through Backup with a Master_Down_Timer of ~0, which
+        // vrrp_startup_delay pushes to the end of the delay
+        becomeBackup(r, true);
+        s.wantMaster = true;
+        r.set('master-down', s.delayedStartUntil);
       } else if (isOwner(s) && opts.canBecomeMaster !== false) {
         // RFC 5798 §6.4.1: "If the Priority = 255 ... transition to the Master state"
         becomeMaster(r);

@@ -7,11 +7,17 @@ import type { IpvsOp } from '../ipvs/types.js';
 import type { FsmState } from './fsm.js';
 import { trackingEvents, type TrackingSummary, type TrackStatus } from './script-tracker.js';
 import { LinkSender } from './io/garp.js';
-import { InstanceRuntime, type InstanceCounters } from './io/instance.js';
+import { InstanceRuntime } from './io/instance.js';
+import { instanceStatus, type InstanceStatus } from './io/instance-status.js';
+import { planVrrpReload, type VrrpReloadPlan } from './reload.js';
+import type { SplitBrainEvent } from './split-brain.js';
 import { HostNet, LinkWatch, vipSpec, type NetInterface } from './io/net.js';
 import { VrrpSocket4 } from './io/raw4.js';
+import { VrrpSocket6, type VrrpTransport } from './io/raw6.js';
+import { IFA_F_NODAD } from '../netlink/rtnl.js';
 import { instanceTracking, ScriptPoller } from './io/tracking.js';
 import { SyncGroupRuntime } from './io/sync-group.js';
+import { GarpPacer } from './garp-pacer.js';
 
 /** SyncDaemonPort is what the manager needs of the IPVS client to follow VRRP state with the connection sync daemon. */
 export interface SyncDaemonPort {
@@ -24,14 +30,7 @@ export interface VrrpManagerOptions {
   readonly scripts?: ScriptRunnerLike | undefined;
 }
 
-/** InstanceStatus is one instance's state for status output and tests. */
-export interface InstanceStatus {
-  readonly name: string;
-  readonly state: FsmState['state'];
-  readonly priority: number;
-  readonly master?: string | undefined;
-  readonly counters: InstanceCounters;
-}
+export type { InstanceStatus, InstanceTimers } from './io/instance-status.js';
 
 const now = (): number => performance.now();
 
@@ -44,14 +43,18 @@ export class VrrpManager {
   private readonly runner: ScriptRunnerLike;
   private ifaces = new Map<string, NetInterface>();
   private readonly linkUp = new Map<string, boolean>();
-  private readonly sockets = new Map<string, VrrpSocket4>();
+  private readonly sockets = new Map<string, VrrpTransport>();
   private readonly runtimes: InstanceRuntime[] = [];
   private readonly groups: SyncGroupRuntime[] = [];
   private readonly tracking = new Map<string, TrackingSummary>();
   private syncQueue: Promise<unknown> = Promise.resolve();
+  private pacer: GarpPacer;
+  private delayedStartUntil: number | undefined;
+  private readonly garpTimers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
+  constructor(private model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
     this.runner = options.scripts ?? new ScriptRunner({ defaults: model.global.scriptUser });
+    this.pacer = new GarpPacer(model.global.vrrp.garpInterval * 1000, model.global.vrrp.gnaInterval * 1000);
   }
 
   /** instances lists the running instances. */
@@ -59,7 +62,7 @@ export class VrrpManager {
     return this.runtimes;
   }
 
-  /** start opens the sockets, reads the interfaces and starts every instance (IPv4 instances; IPv6 ones are reported and skipped). */
+  /** start opens the sockets, reads the interfaces and starts every instance (IPv4 on raw-socket, IPv6 on the native addon). */
   async start(): Promise<void> {
     this.net = HostNet.open();
     this.ifaces = await this.net.interfaces();
@@ -78,6 +81,12 @@ export class VrrpManager {
       this.log.info({ event: 'vrrp-script', script: name, status, detail }, `vrrp_script ${name} is ${status} (${detail})`);
       this.retrack();
     });
+    const delayMs = this.model.global.vrrp.startupDelay * 1000;
+    if (delayMs > 0) {
+      // keepalived vrrp_startup_delay: instances listen but none becomes Master before the delay is over
+      this.delayedStartUntil = now() + delayMs;
+      this.log.info({ event: 'vrrp-startup-delay', seconds: delayMs / 1000 }, `VRRP: delaying startup for ${delayMs / 1000} s`);
+    }
     for (const inst of this.model.vrrp.instances) {
       try {
         this.open(inst);
@@ -98,22 +107,23 @@ export class VrrpManager {
   }
 
   private open(inst: VrrpInstance): void {
-    if (inst.family !== 'inet') throw new Error('VRRP over IPv6 is not implemented yet');
+    const v6 = inst.family === 'inet6';
     const iface = inst.interface === undefined ? undefined : this.ifaces.get(inst.interface);
     if (inst.interface !== undefined && !iface) throw new Error(`no interface ${inst.interface}`);
-    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? iface?.primary.inet;
-    if (source === undefined) throw new Error(`${inst.interface ?? 'no interface'} has no IPv4 address to send from: set unicast_src_ip or mcast_src_ip`);
+    // IPv6: the interface's link-local address (RFC 5798 §5.1.2.1), as keepalived
+    const source = inst.unicastSrcIp ?? inst.mcastSrcIp ?? iface?.primary[inst.family];
+    if (source === undefined) throw new Error(`${inst.interface ?? 'no interface'} has no ${v6 ? 'IPv6 link-local' : 'IPv4'} address to send from: set unicast_src_ip or mcast_src_ip`);
     const multicast = inst.unicastPeers.length === 0;
-    const group = inst.mcastDstIp ?? this.model.global.vrrp.mcastGroup4;
+    const group = inst.mcastDstIp ?? (v6 ? this.model.global.vrrp.mcastGroup6 : this.model.global.vrrp.mcastGroup4);
     const key = `${inst.interface ?? ''}`;
-    let sock = this.sockets.get(key);
+    let sock = this.sockets.get(`${inst.family} ${key}`);
     if (!sock) {
-      sock = new VrrpSocket4(
+      sock = new (v6 ? VrrpSocket6 : VrrpSocket4)(
         { device: inst.interface, ifindex: iface?.index, groups: [] },
         (p) => {
           const vrid = p.data[p.offset + 1];
           for (const r of this.runtimes) {
-            if (r.config.virtualRouterId !== vrid || (r.config.interface ?? '') !== key) continue;
+            if (r.config.virtualRouterId !== vrid || r.config.family !== p.family || (r.config.interface ?? '') !== key) continue;
             try {
               r.receive(p);
             } catch (err) {
@@ -124,7 +134,7 @@ export class VrrpManager {
         },
         (err) => this.log.warn({ event: 'vrrp-socket', interface: key, err }, `VRRP socket on ${key || 'any'}: ${err.message}`),
       );
-      this.sockets.set(key, sock);
+      this.sockets.set(`${inst.family} ${key}`, sock);
     }
     if (multicast && inst.interface !== undefined) sock.join(group);
     const s = sock;
@@ -142,9 +152,11 @@ export class VrrpManager {
         transition: (from, to) => this.transition(inst, from, to),
         warn: (message, fields) => this.log.warn({ event: 'vrrp-warning', instance: inst.name, ...fields }, message),
         now,
+        splitBrain: (e) => this.splitBrain(inst, e),
       },
       tracking,
       group,
+      this.delayedStartUntil,
     );
     this.runtimes.push(runtime);
   }
@@ -197,7 +209,9 @@ export class VrrpManager {
     if (!net) return;
     for (const vip of vips) {
       const dev = this.device(inst, vip);
-      const spec = dev ? vipSpec(vip, dev.index) : undefined;
+      const base = dev ? vipSpec(vip, dev.index) : undefined;
+      // IPv6 VIPs skip duplicate address detection (keepalived's IFA_F_NODAD): a tentative VIP would take no traffic for a second or more
+      const spec = base?.family === 'inet6' ? { ...base, flags: (base.flags ?? 0) | IFA_F_NODAD } : base;
       if (!dev || !spec) {
         this.log.error({ event: 'vip-failed', instance: inst.name, vip: vip.address }, `${inst.name}: no device for ${vip.address}`);
         continue;
@@ -211,12 +225,27 @@ export class VrrpManager {
     }
   }
 
+  /** announce sends a GARP / unsolicited NA for each address, spaced per interface by vrrp_garp_interval / vrrp_gna_interval. */
   private announce(inst: VrrpInstance, vips: readonly VirtualIp[]): void {
+    const t = now();
     for (const vip of vips) {
       const dev = this.device(inst, vip);
       if (!dev?.mac || !this.link) continue;
-      const err = this.link.announce(dev.index, dev.mac, vip.address);
-      if (err) this.log.warn({ event: 'garp-failed', instance: inst.name, vip: vip.address, dev: dev.name, err: err.message }, `${inst.name}: gratuitous ARP for ${vip.address}: ${err.message}`);
+      const [at] = this.pacer.reserve(dev.name, vip.family === 'inet6' ? 'gna' : 'garp', 1, t);
+      const send = (): void => {
+        const err = this.link?.announce(dev.index, dev.mac!, vip.address);
+        if (err) this.log.warn({ event: 'garp-failed', instance: inst.name, vip: vip.address, dev: dev.name, err: err.message }, `${inst.name}: gratuitous ARP for ${vip.address}: ${err.message}`);
+      };
+      if (at === undefined || at <= t) {
+        send();
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.garpTimers.delete(timer);
+        // a queued announcement is for a Master: one that has stepped down since must not pull the traffic back
+        if (this.runtimes.find((r) => r.config.name === inst.name)?.state.state === 'MASTER') send();
+      }, at - t);
+      this.garpTimers.add(timer);
     }
   }
 
@@ -260,15 +289,102 @@ export class VrrpManager {
     });
   }
 
-  /** status is every instance's state and counters. */
+  /** splitBrain logs the start (warn) and the end of a split brain, once each. */
+  private splitBrain(inst: VrrpInstance, e: SplitBrainEvent): void {
+    const fields = { instance: inst.name, vrid: inst.virtualRouterId, peer: e.peer?.address, peerPriority: e.peer?.priority, peerAccepted: e.peer?.accepted, peerDropReason: e.peer?.reason };
+    if (e.kind === 'split-brain') {
+      const why = e.peer.accepted ? 'it does not step down' : `its adverts are dropped here (${e.peer.reason ?? 'mismatch'}): check that both sides have the same settings`;
+      this.log.warn({ event: 'split-brain', ...fields }, `${inst.name}: split brain: ${e.peer.address} (priority ${e.peer.priority}) is Master for VRID ${inst.virtualRouterId} too; ${why}`);
+    } else this.log.info({ event: 'split-brain-cleared', ...fields, durationMs: Math.round(e.durationMs) }, `${inst.name}: split brain over after ${Math.round(e.durationMs)} ms`);
+  }
+
+  /** status is every instance's state, priorities, the Master heard, timers, split brain and counters. */
   status(): InstanceStatus[] {
-    return this.runtimes.map((r) => ({ name: r.config.name, state: r.state.state, priority: r.state.effectivePriority, master: r.state.master?.address, counters: r.counters }));
+    const clock = { mono: now(), wall: Date.now() };
+    return this.runtimes.map((r) => instanceStatus(r, clock));
+  }
+
+  /**
+   * reload applies a reloaded configuration as keepalived does (plan in reload.ts): unchanged instances keep running
+   * untouched, changed ones take their new settings in place or restart, removed ones stop (priority 0, VIPs
+   * dropped), added ones start. Returns the plan it carried out.
+   */
+  async reload(next: Model): Promise<VrrpReloadPlan> {
+    const plan = planVrrpReload(this.model, next);
+    const prev = this.model;
+    const named = (n: string) => this.runtimes.find((r) => r.config.name === n);
+    const stopping = plan.full ? [...this.runtimes] : [...plan.remove, ...plan.restart.map((c) => c.name)].map(named).filter((r): r is InstanceRuntime => r !== undefined);
+    await Promise.all(stopping.map((r) => r.stop()));
+    for (const r of stopping) {
+      this.runtimes.splice(this.runtimes.indexOf(r), 1);
+      this.tracking.delete(r.config.name);
+    }
+    this.model = next;
+    if (plan.garpPacingChanged) this.pacer = new GarpPacer(next.global.vrrp.garpInterval * 1000, next.global.vrrp.gnaInterval * 1000);
+    if (plan.full) {
+      this.groups.length = 0;
+      this.poller?.stop();
+      this.poller = new ScriptPoller(next.vrrp.scripts, this.runner, (name, status, detail) => {
+        this.log.info({ event: 'vrrp-script', script: name, status, detail }, `vrrp_script ${name} is ${status} (${detail})`);
+        this.retrack();
+      });
+    }
+    for (const c of plan.update) {
+      const inst = next.vrrp.instances.find((i) => i.name === c.name);
+      const r = named(c.name);
+      if (!inst || !r) continue;
+      r.reconfigure(inst);
+      this.log.info({ event: 'vrrp-instance-updated', instance: c.name, changes: c.changes, state: r.state.state, priority: r.state.effectivePriority }, `${c.name}: reloaded (${c.changes.join(', ')}), staying ${r.state.state}`);
+    }
+    const starting = plan.full ? next.vrrp.instances.map((i) => i.name) : [...plan.restart.map((c) => c.name), ...plan.add];
+    const started: InstanceRuntime[] = [];
+    for (const name of starting) {
+      const inst = next.vrrp.instances.find((i) => i.name === name);
+      if (!inst) continue;
+      try {
+        this.open(inst);
+        started.push(this.runtimes.at(-1)!);
+      } catch (err) {
+        this.log.error({ event: 'vrrp-instance-failed', instance: name, err }, `${name}: not started: ${(err as Error).message}`);
+      }
+    }
+    if (plan.full) {
+      for (const g of next.vrrp.syncGroups) {
+        const members = this.runtimes.filter((r) => g.instances.includes(r.config.name));
+        if (members.length > 0) this.groups.push(new SyncGroupRuntime(g, members, (state) => this.groupState(g, state)));
+      }
+    }
+    for (const r of started) if (!r.router) r.start();
+    if (plan.full) for (const g of this.groups) g.start(now());
+    if (plan.full) this.poller?.start();
+    this.retrack();
+    if (plan.syncDaemonChanged) {
+      const ops = prev.global.lvsSyncDaemon ? [this.stopSyncDaemons()] : [];
+      await Promise.all(ops);
+      for (const r of this.runtimes) this.followSyncDaemon(r.config, r.state.state === 'INIT' ? 'STOP' : r.state.state);
+    }
+    this.log.info(
+      { event: 'vrrp-reloaded', kept: plan.keep, updated: plan.update.map((c) => c.name), restarted: plan.full ? starting : plan.restart.map((c) => c.name), removed: plan.remove, added: plan.add, full: plan.full, reason: plan.reason },
+      `VRRP reloaded: ${plan.keep.length} kept, ${plan.update.length} updated, ${plan.full ? starting.length : plan.restart.length} restarted, ${plan.remove.length} removed, ${plan.add.length} added${plan.reason ? ` (${plan.reason})` : ''}`,
+    );
+    return plan;
+  }
+
+  /** stopSyncDaemons stops both IPVS sync daemons (before lvs_sync_daemon settings change). */
+  private async stopSyncDaemons(): Promise<void> {
+    const ipvs = this.options.ipvs;
+    if (!ipvs) return;
+    const ops: IpvsOp[] = [{ op: 'stop-daemon', state: 'master' }, { op: 'stop-daemon', state: 'backup' }];
+    this.syncQueue = this.syncQueue.then(() => ipvs.apply(ops).catch(() => []));
+    await this.syncQueue;
   }
 
   /** stop shuts every instance down (a Master sends priority 0 and removes its VIPs), then closes sockets and stops scripts. */
   async stop(): Promise<void> {
     this.poller?.stop();
     this.watch?.close();
+    for (const t of this.garpTimers) clearTimeout(t);
+    this.garpTimers.clear();
     await Promise.all(this.runtimes.map((r) => r.stop()));
     // let the priority-0 adverts leave before the sockets close
     await new Promise((resolve) => setTimeout(resolve, 20));

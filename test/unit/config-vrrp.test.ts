@@ -286,6 +286,15 @@ describe('config vrrp: global_defs', () => {
     expect(i).toMatchObject({ version: 3, strictMode: true, lowerPrioNoAdvert: true, garp: { masterDelay: 1, lowerPrioDelay: 1 } });
   });
 
+  it('reads vrrp_startup_delay, vrrp_garp_interval and vrrp_gna_interval in seconds and rejects them out of range', () => {
+    const r = parse('global_defs {\n vrrp_startup_delay 5.5\n vrrp_garp_interval 0.01\n vrrp_gna_interval 0.000001\n}');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.global.vrrp).toMatchObject({ startupDelay: 5.5, garpInterval: 0.01, gnaInterval: 0.000001 });
+    expect(parse('global_defs {\n vrrp_startup_delay 5\n}').model?.global.vrrp.garpInterval).toBe(0);
+    expect(parse('global_defs {\n vrrp_garp_interval 2\n}').diagnostics).toMatchObject([{ code: 'OUT_OF_RANGE', line: 2 }]);
+    expect(parse('global_defs {\n vrrp_startup_delay -1\n}').diagnostics).toMatchObject([{ code: 'INVALID_VALUE', line: 2 }]);
+  });
+
   it('rejects a bad lvs_timeouts option', () => {
     expect(parse('global_defs {\n lvs_timeouts tcp 1 fin 2\n}').diagnostics).toMatchObject([{ code: 'INVALID_VALUE', line: 2, column: 21 }]);
   });

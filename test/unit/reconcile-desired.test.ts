@@ -1,7 +1,8 @@
-// Unit tests: the desired table from a parsed configuration — services, destinations, health, inhibit, quorum, hysteresis, sorry server.
+// Unit tests: the desired table from a parsed configuration — services, destinations, health, inhibit, quorum, hysteresis, sorry server, overrides.
 import { describe, expect, it } from 'vitest';
 import { memoryFs, parseConfig, type Model, type RealServer, type VirtualServer } from '../../src/config/index.js';
 import type { Destination, Table } from '../../src/ipvs/types.js';
+import type { OverrideFn, OverrideMode } from '../../src/reconcile/desired.js';
 import { desiredState, desiredTable, quorumUp, virtualServerId, type HealthFn } from '../../src/reconcile/index.js';
 
 const F = '/etc/keepalived/keepalived.conf';
@@ -141,5 +142,52 @@ describe('reconcile desired state: quorum and sorry server', () => {
   it('never holds quorum with no live weight, even with quorum 0', () => {
     expect(quorumUp({ quorum: 0, hysteresis: 0 }, 0, true)).toBe(false);
     expect(quorumUp({ quorum: 0, hysteresis: 0 }, 1, undefined)).toBe(true);
+  });
+});
+
+describe('reconcile desired state: operator overrides', () => {
+  const conf = (opts: { inhibit?: boolean; sorry?: boolean; quorum?: number } = {}) =>
+    model(
+      `virtual_server 10.0.0.1 80 {\n protocol TCP\n quorum ${opts.quorum ?? 1}\n${opts.sorry ? ' sorry_server 10.0.0.9 80\n' : ''}` +
+        `${rsBlock('10.0.0.2', opts.inhibit ? '  inhibit_on_failure\n' : '')}${rsBlock('10.0.0.3', opts.inhibit ? '  inhibit_on_failure\n' : '')}}\n`,
+    );
+  /** hold puts the real servers with these addresses under one override mode. */
+  const hold =
+    (mode: OverrideMode, ...addresses: string[]): OverrideFn =>
+    (_vs, rs) =>
+      addresses.includes(rs.address) ? mode : undefined;
+
+  it.each([
+    { name: 'no override leaves the pool to health', conf: conf(), health: down(), overrides: undefined, expected: ['10.0.0.2:1', '10.0.0.3:1'] },
+    { name: 'a drained healthy server stays in the table at weight 0', conf: conf(), health: down(), overrides: hold('drain', '10.0.0.2'), expected: ['10.0.0.2:0', '10.0.0.3:1'] },
+    { name: 'a disabled healthy server is removed', conf: conf(), health: down(), overrides: hold('disable', '10.0.0.2'), expected: ['10.0.0.3:1'] },
+    { name: 'a drained server that fails its checks leaves as any failed one', conf: conf(), health: down('10.0.0.2'), overrides: hold('drain', '10.0.0.2'), expected: ['10.0.0.3:1'] },
+    { name: 'a drained failed server with inhibit_on_failure stays at weight 0', conf: conf({ inhibit: true }), health: down('10.0.0.2'), overrides: hold('drain', '10.0.0.2'), expected: ['10.0.0.2:0', '10.0.0.3:1'] },
+    { name: 'disable removes even an inhibit_on_failure server', conf: conf({ inhibit: true }), health: down('10.0.0.2'), overrides: hold('disable', '10.0.0.2'), expected: ['10.0.0.3:1'] },
+    { name: 'every server drained keeps them all at weight 0', conf: conf(), health: down(), overrides: hold('drain', '10.0.0.2', '10.0.0.3'), expected: ['10.0.0.2:0', '10.0.0.3:0'] },
+    { name: 'disabling every server empties the pool', conf: conf(), health: down(), overrides: hold('disable', '10.0.0.2', '10.0.0.3'), expected: [] },
+  ])('$name', ({ conf, health, overrides, expected }) => {
+    expect(pool(desiredState(conf, { health, overrides }).table)).toEqual(expected);
+  });
+
+  it('overrides do not change the quorum: it follows health checks only', () => {
+    const m = conf({ sorry: true, quorum: 2 });
+    const d = desiredState(m, { health: down(), overrides: hold('disable', '10.0.0.2', '10.0.0.3') });
+    expect([...d.quorum.values()]).toEqual([true]);
+    expect(pool(d.table)).toEqual([]);
+  });
+
+  it('without quorum the sorry server serves and a disabled server stays out', () => {
+    const m = conf({ sorry: true, quorum: 2, inhibit: true });
+    expect(pool(desiredState(m, { health: down('10.0.0.3'), overrides: hold('disable', '10.0.0.2') }).table)).toEqual(['10.0.0.3:0', '10.0.0.9:1']);
+  });
+
+  it('is pure: the same inputs give the same table, and the model is not changed', () => {
+    const m = conf();
+    const before = JSON.stringify(m);
+    const a = desiredState(m, { overrides: hold('drain', '10.0.0.3') });
+    const b = desiredState(m, { overrides: hold('drain', '10.0.0.3') });
+    expect(a.table).toEqual(b.table);
+    expect(JSON.stringify(m)).toBe(before);
   });
 });

@@ -69,13 +69,14 @@ interface PacketAddon {
   close(fd: number): void;
 }
 
-function loadAddon(): PacketAddon {
+/** loadNativeAddon loads lvsd's N-API addon (native/: AF_PACKET sends here, the IPv6 VRRP socket for raw6.ts); throws when it was not built. */
+export function loadNativeAddon<T = PacketAddon>(): T {
   const require = createRequire(import.meta.url);
   // the module runs from src/vrrp/io (tests) or from dist/ (bundled): look upwards for native/build
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const file = join(dir, 'native', 'build', 'Release', 'lvsd_packet.node');
-    if (existsSync(file)) return require(file) as PacketAddon;
+    if (existsSync(file)) return require(file) as T;
     dir = dirname(dir);
   }
   throw new Error('native/build/Release/lvsd_packet.node is missing: run `npm install` (it builds native/ with node-gyp)');
@@ -87,7 +88,7 @@ export class LinkSender {
   private fd: number | undefined;
 
   constructor() {
-    this.addon = loadAddon();
+    this.addon = loadNativeAddon();
     this.fd = this.addon.open();
   }
 

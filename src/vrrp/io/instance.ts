@@ -6,6 +6,8 @@ import { encode, passwordData, type AdvertInput } from '../packet.js';
 import { validate, validationContext, type RejectReason } from '../validate.js';
 import { VRRP_MCAST_GROUP4, type InboundPacket } from '../ip.js';
 import type { TrackingSummary } from '../script-tracker.js';
+import { reconfigure } from '../fsm-reconfigure.js';
+import { NO_SPLIT_BRAIN, peerAdvert, splitBrainStep, type SplitBrainEvent, type SplitBrainState } from '../split-brain.js';
 
 /** InstancePorts are what an instance does to the world; the manager wires them to sockets and rtnetlink, tests to fakes. */
 export interface InstancePorts {
@@ -19,6 +21,15 @@ export interface InstancePorts {
   transition(from: FsmState, to: FsmState): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   now(): number;
+  /** a split brain started or ended (optional: logged once each by the manager) */
+  splitBrain?(event: SplitBrainEvent): void;
+}
+
+/** HeardAdvert is the last advert an instance accepted: who sent it, with which priority, when (ports.now() clock). */
+export interface HeardAdvert {
+  readonly address: string;
+  readonly priority: number;
+  readonly at: number;
 }
 
 /** InstanceCounters are an instance's packet counts since start. */
@@ -27,6 +38,8 @@ export interface InstanceCounters {
   sendErrors: number;
   received: number;
   dropped: Partial<Record<RejectReason | 'own', number>>;
+  /** states entered (each notify), INIT -> BACKUP at start included; absent in older snapshots means 0 */
+  transitions?: number;
 }
 
 /** InstanceRuntime runs one vrrp_instance: it owns the FSM state, the timers and an ordered queue of address changes. */
@@ -35,21 +48,72 @@ export class InstanceRuntime {
   private readonly timers = new Map<TimerKind, NodeJS.Timeout>();
   private queue: Promise<void> = Promise.resolve();
   private readonly lastWarn = new Map<string, number>();
-  readonly counters: InstanceCounters = { sent: 0, sendErrors: 0, received: 0, dropped: {} };
-  readonly vips: readonly VirtualIp[];
+  readonly counters: InstanceCounters = { sent: 0, sendErrors: 0, received: 0, dropped: {}, transitions: 0 };
+  private cfg: VrrpInstance;
+  private vipList: readonly VirtualIp[];
+  private heard: HeardAdvert | undefined;
+  private split: SplitBrainState = NO_SPLIT_BRAIN;
   /** set by a sync group: events go to the group, which steps every member (SyncGroupRuntime) */
   router: ((event: FsmEvent, now: number) => void) | undefined;
 
   constructor(
-    readonly config: VrrpInstance,
+    config: VrrpInstance,
     /** this router's primary address: unicast_src_ip, mcast_src_ip or the interface's */
     readonly source: string,
     private readonly ports: InstancePorts,
     tracking: TrackingSummary = { weight: 0, faults: [] },
     private readonly mcastGroup = VRRP_MCAST_GROUP4,
+    /** vrrp_startup_delay: no Master before this time (ports.now() clock) */
+    delayedStartUntil?: number,
   ) {
-    this.vips = config.virtualIpAddresses;
-    this.fsm = initialState(fsmConfig(config, source), tracking.weight, tracking.faults);
+    this.cfg = config;
+    this.vipList = config.virtualIpAddresses;
+    this.fsm = initialState(fsmConfig(config, source), tracking.weight, tracking.faults, delayedStartUntil);
+  }
+
+  /** config is the instance's configuration (replaced by reconfigure on reload). */
+  get config(): VrrpInstance {
+    return this.cfg;
+  }
+
+  /** vips are the instance's virtual addresses. */
+  get vips(): readonly VirtualIp[] {
+    return this.vipList;
+  }
+
+  /** lastAdvert is the last advert accepted from another router (the Master heard), if any. */
+  get lastAdvert(): HeardAdvert | undefined {
+    return this.heard;
+  }
+
+  /** splitBrain is the split-brain detector's state: another Master heard while this one is Master. */
+  get splitBrain(): SplitBrainState {
+    return this.split;
+  }
+
+  /**
+   * reconfigure takes new settings of the same instance (SIGHUP) while keeping its state: the pure reconfigure step
+   * (a Master advertises its new priority at once), and a Master swaps the virtual addresses that changed.
+   */
+  reconfigure(config: VrrpInstance): void {
+    const key = (v: VirtualIp): string => JSON.stringify({ ...v, source: undefined });
+    const before = this.vipList;
+    const removed = before.filter((v) => !config.virtualIpAddresses.some((n) => key(n) === key(v)));
+    const added = config.virtualIpAddresses.filter((v) => !before.some((o) => key(o) === key(v)));
+    this.cfg = config;
+    this.vipList = config.virtualIpAddresses;
+    try {
+      const r = reconfigure(this.fsm, fsmConfig(config, this.source), this.ports.now());
+      this.apply(r.state, r.actions);
+    } catch (err) {
+      this.ports.warn(`${config.name}: reconfigure failed: ${(err as Error).message}`, { err });
+    }
+    if (this.fsm.state !== 'MASTER') return;
+    if (removed.length > 0) this.enqueue(() => this.ports.removeAddresses(removed));
+    if (added.length > 0) {
+      this.enqueue(() => this.ports.addAddresses(added));
+      this.enqueue(async () => this.ports.announce(added));
+    }
   }
 
   /** state is the current FSM state (immutable). */
@@ -109,14 +173,25 @@ export class InstanceRuntime {
     const master = this.fsm.master;
     const checkAddresses = !(c.skipCheckAdvAddr && this.fsm.state === 'BACKUP' && master?.address === packet.source);
     const v = validate(packet, validationContext(c, checkAddresses));
+    const peer = peerAdvert(packet, v, this.source);
     if (!v.ok) {
+      if (peer) this.observeSplitBrain(peer);
       this.count(v.reason);
       this.warnOnce(`drop:${v.reason}`, `${c.name}: dropped advert from ${packet.source}: ${v.detail}`, { reason: v.reason, source: packet.source });
       return;
     }
     this.counters.received++;
     const a = v.advert;
+    this.heard = { address: packet.source, priority: a.priority, at: this.ports.now() };
     this.dispatch({ kind: 'advert-received', priority: a.priority, source: packet.source, maxAdvertIntervalMs: a.version === 3 ? a.maxAdvertInterval * 10 : undefined });
+    if (peer) this.observeSplitBrain(peer);
+  }
+
+  /** observeSplitBrain feeds the detector (after the FSM has acted on the advert) and reports a start or an end. */
+  private observeSplitBrain(heard?: Parameters<typeof splitBrainStep>[4]): void {
+    const r = splitBrainStep(this.split, this.fsm.state, this.fsm.config.advertIntervalMs, this.ports.now(), heard);
+    this.split = r.state;
+    if (r.event) this.ports.splitBrain?.(r.event);
   }
 
   /** track feeds a tracking change (weights, faults) to the FSM as its events. */
@@ -140,6 +215,8 @@ export class InstanceRuntime {
     switch (a.kind) {
       case 'send-advert':
         this.sendAdvert(a.priority);
+        // a Master's adverts are the detector's clock: a silent peer ages out here
+        if (this.split.peer) this.observeSplitBrain();
         break;
       case 'become-master': {
         const vips = this.vips;
@@ -167,7 +244,9 @@ export class InstanceRuntime {
         this.timers.delete(a.timer);
         break;
       case 'notify':
+        this.counters.transitions = (this.counters.transitions ?? 0) + 1;
         this.ports.transition(before, this.fsm);
+        if (this.split.peer) this.observeSplitBrain();
         break;
       case 'warning':
         this.ports.warn(a.message, { instance: this.config.name });

@@ -1,4 +1,4 @@
-// I/O edge: VRRP over IPv4 raw sockets (IP protocol 112, the `raw-socket` package) — IP_HDRINCL sends with TTL 255, multicast membership, whole datagrams received.
+// I/O edge: VRRP over IPv4 raw sockets (the `raw-socket` package) — receives whole datagrams on an IP protocol 112 socket with multicast membership, sends its own IP headers (TTL 255) on a separate send-only IPPROTO_RAW socket.
 import { createRequire } from 'node:module';
 import { encodeIPv4Header, fromIPv4Datagram, IPV4_HEADER_LENGTH, VRRP_MCAST_GROUP4, type InboundPacket } from '../ip.js';
 import { IPPROTO_VRRP } from '../checksum.js';
@@ -12,6 +12,8 @@ const IP_HDRINCL = 3;
 const IP_MULTICAST_TTL = 33;
 const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
+/** IPPROTO_RAW: a send-only raw socket whose datagrams carry their own IP header (IP_HDRINCL implied) */
+const IPPROTO_RAW = 255;
 
 interface RawSocketLike {
   send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
@@ -19,6 +21,7 @@ interface RawSocketLike {
   on(ev: 'message', h: (buf: Buffer, source: string) => void): void;
   on(ev: 'error', h: (err: Error) => void): void;
   close(): void;
+  pauseRecv(): void;
 }
 
 interface RawSocketModule {
@@ -35,9 +38,14 @@ export interface VrrpSocketOptions {
   readonly groups?: readonly string[] | undefined;
 }
 
-/** VrrpSocket4 sends VRRP messages in IPv4 datagrams it frames itself and hands every received datagram on as an InboundPacket. */
+/**
+ * VrrpSocket4 sends VRRP messages in IPv4 datagrams it frames itself and hands every received datagram on as an
+ * InboundPacket. Sending has its own socket: raw-socket reports a socket that is both readable and writable as
+ * readable only, so on one socket a steady stream of received packets (a flood) would hold every advert back.
+ */
 export class VrrpSocket4 {
   private readonly sock: RawSocketLike;
+  private readonly tx: RawSocketLike;
   private ipId = 0;
   private closed = false;
   /** malformed counts datagrams whose IP framing is unusable (before any VRRP check) */
@@ -48,17 +56,27 @@ export class VrrpSocket4 {
     const raw = require('raw-socket') as RawSocketModule;
     this.sock = raw.createSocket({ protocol: IPPROTO_VRRP, addressFamily: raw.AddressFamily.IPv4, bufferSize: 2048 });
     try {
-      this.sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      this.tx = raw.createSocket({ protocol: IPPROTO_RAW, addressFamily: raw.AddressFamily.IPv4, bufferSize: 64 });
+    } catch (err) {
+      this.sock.close();
+      throw err;
+    }
+    try {
+      this.tx.pauseRecv();
       this.sock.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 18);
-      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
-      this.sock.setOption(IPPROTO_IP, IP_MULTICAST_TTL, 255);
+      for (const s of [this.sock, this.tx]) {
+        s.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+        s.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+        s.setOption(IPPROTO_IP, IP_MULTICAST_TTL, 255);
+      }
       if (opts.device !== undefined) {
         const name = Buffer.from(`${opts.device}\0`);
-        this.sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
+        for (const s of [this.sock, this.tx]) s.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
         for (const g of opts.groups ?? []) this.join(g);
       }
     } catch (err) {
       this.sock.close();
+      this.tx.close();
       throw err;
     }
     this.sock.on('message', (buf) => {
@@ -69,9 +87,11 @@ export class VrrpSocket4 {
       }
       onPacket(framed.packet);
     });
-    this.sock.on('error', (err) => {
-      if (!this.closed) onError(err);
-    });
+    for (const s of [this.sock, this.tx]) {
+      s.on('error', (err) => {
+        if (!this.closed) onError(err);
+      });
+    }
   }
 
   /** join adds multicast membership for `group` on the socket's device (struct ip_mreqn). */
@@ -95,7 +115,7 @@ export class VrrpSocket4 {
     message.copy(buf, IPV4_HEADER_LENGTH);
     return new Promise((resolve) => {
       try {
-        this.sock.send(buf, 0, buf.length, destination, (err) => resolve(err ?? undefined));
+        this.tx.send(buf, 0, buf.length, destination, (err) => resolve(err ?? undefined));
       } catch (err) {
         resolve(err as Error);
       }
@@ -107,5 +127,6 @@ export class VrrpSocket4 {
     if (this.closed) return;
     this.closed = true;
     this.sock.close();
+    this.tx.close();
   }
 }

@@ -1,0 +1,45 @@
+// Metrics layer (edge): the lvsd registry — every series family over the ports, plus Node's process and event-loop defaults.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { CheckMetrics, registerHealthMetrics, registerReconcileMetrics, registerVrrpMetrics } from './families.js';
+import { IpvsSnapshot, renderIpvs } from './ipvs.js';
+import type { MetricsPorts } from './ports.js';
+
+/** MetricsOptions choose the extras: the check observer to expose, and Node's default metrics (on unless false). */
+export interface MetricsOptions {
+  readonly checks?: CheckMetrics | undefined;
+  /** process_* and nodejs_* (event-loop lag, heap, GC, handles); tests turn them off for speed */
+  readonly nodeDefaults?: boolean | undefined;
+  /** event-loop delay histogram resolution in ms (prom-client's default is 10) */
+  readonly eventLoopResolutionMs?: number | undefined;
+}
+
+/** Scrape is one exposition: the text and its Content-Type. */
+export interface Scrape {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** LvsdMetrics is the registry (every family but IPVS's) and a scrape that reads the kernel table once, then renders every family. */
+export interface LvsdMetrics {
+  readonly registry: Registry;
+  scrape(): Promise<Scrape>;
+}
+
+/** createMetrics builds the registry over the ports; nothing is read until a scrape. */
+export function createMetrics(ports: MetricsPorts, options: MetricsOptions = {}): LvsdMetrics {
+  const registry = new Registry();
+  const snapshot = new IpvsSnapshot(ports.ipvs);
+  registerHealthMetrics(registry, ports.health);
+  options.checks?.register(registry);
+  registerVrrpMetrics(registry, ports.vrrp);
+  registerReconcileMetrics(registry, ports.reconcile);
+  if (options.nodeDefaults !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: options.eventLoopResolutionMs ?? 10 });
+  return {
+    registry,
+    async scrape() {
+      await snapshot.refresh();
+      const ipvs = await renderIpvs(snapshot);
+      return { body: `${ipvs}\n${await registry.metrics()}`, contentType: registry.contentType };
+    },
+  };
+}

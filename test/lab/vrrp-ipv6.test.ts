@@ -1,0 +1,258 @@
+// Lab test: VRRPv3 over IPv6 on the guest kernel — two directors on lvsd (dual master, ff02::12, link-local sources):
+// the master holds the VIP and the client reaches it, link down moves it within master_down_interval + margin and
+// preemption brings it back, adverts with a hop limit other than 255 are dropped; then lvsd against keepalived 2.2.7
+// in both roles: right masters, failover both ways, no complaint from keepalived about lvsd's packets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCheckout } from '../../src/lab/guest.js';
+import { startLab, type Lab, type LabProcess } from '../../src/lab/lab.js';
+import { addressToBytes } from '../../src/util/addr.js';
+import { encode } from '../../src/vrrp/packet.js';
+import { masterDownMs, probeFigures } from '../../bench/failover-lab.js';
+
+const CHECKOUT = findCheckout();
+const LVSD = `node ${CHECKOUT}/bin/lvsd`;
+const ADDON = `${CHECKOUT}/native/build/Release/lvsd_packet.node`;
+const INSTANCES = [
+  { name: 'VI6_1', vrid: 61, vip: '2001:db8:56::131', master: 1 },
+  { name: 'VI6_2', vrid: 62, vip: '2001:db8:56::132', master: 2 },
+] as const;
+const [VIP1, VIP2] = [INSTANCES[0].vip, INSTANCES[1].vip];
+/** slack over master_down_interval for the client to see the VIP answer again: 20 ms pings, NA processing, a busy guest */
+const MARGIN_MS = 300;
+const has = (vip: string) => `ip -o -6 addr show dev eth0 | grep -q ' ${vip}/'`;
+const lacks = (vip: string) => `! ${has(vip)}`;
+/** what keepalived 2.2.7 logs when it rejects or distrusts a VRRP packet (vrrp.c vrrp_check_packet and friends) */
+const PROTOCOL_COMPLAINT = /invalid|mismatch|bad |wrong|ttl|checksum|not matching|unknown|malformed|too short|error/i;
+const NORMAL = /received lower priority \(\d+\) advert from .* - discarding/;
+/** keepalived's own priority-0 advert failing as its link goes down (FAULT; lvsd logs the same for its own): about its packets, not lvsd's */
+const OWN_SEND_LINK_DOWN = /send advert error 22 \(Invalid argument\)/;
+
+/** v6Config is one director's keepalived-style file: two VRRPv3 IPv6 instances, each MASTER on one director (one keyword per line). */
+function v6Config(director: 1 | 2, advertInt: number, unicast = false): string {
+  const self = `2001:db8:56::12${director}`;
+  const peer = `2001:db8:56::12${3 - director}`;
+  const lines = ['global_defs {', `    router_id LVS${director}`, '    vrrp_version 3', '}'];
+  for (const i of INSTANCES) {
+    const master = i.master === director;
+    lines.push(
+      `vrrp_instance ${i.name} {`,
+      `    state ${master ? 'MASTER' : 'BACKUP'}`,
+      '    interface eth0',
+      `    virtual_router_id ${i.vrid}`,
+      `    priority ${master ? 100 : 80}`,
+      `    advert_int ${advertInt}`,
+      ...(unicast ? [`    unicast_src_ip ${self}`, '    unicast_peer {', `        ${peer}`, '    }'] : []),
+      '    virtual_ipaddress {',
+      `        ${i.vip}/64 dev eth0`,
+      '    }',
+      '}',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** SEND6_JS sends one prepared VRRP message through lvsd's addon: `node send6.cjs ADDON IFINDEX PAYLOAD_HEX SRC_HEX DST_HEX HOPLIMIT` */
+const SEND6_JS = `
+const [addon, ifindex, payload, src, dst, hops] = process.argv.slice(2);
+const a = require(addon);
+const fd = a.open6(Number(ifindex));
+const n = a.send6(fd, Buffer.from(payload, 'hex'), Buffer.from(dst, 'hex'), Number(ifindex), Buffer.from(src, 'hex'), Number(hops));
+a.close6(fd);
+console.log('sent ' + n + ' bytes, hop limit ' + hops);
+`;
+
+/** pingFigures turns \`ping -D\` output into the prober's figures: each reply's guest time is a completed probe. */
+function pingFigures(stdout: string, t0: number) {
+  const replies = [...stdout.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Math.round(Number(m[1]) * 1000));
+  return probeFigures(JSON.stringify(replies.map((t) => [t, t])), t0);
+}
+
+describe('VRRPv3 over IPv6 on the guest kernel', () => {
+  let lab: Lab;
+  let send6: string;
+
+  /** linkLocal is a host's eth0 link-local address once duplicate address detection is over. */
+  async function linkLocal(host: string): Promise<string> {
+    await lab.waitFor(host, '! ip -6 addr show dev eth0 tentative | grep -q inet6', { timeoutMs: 10_000, intervalMs: 200 });
+    const r = await lab.exec(host, 'ip -6 -o addr show dev eth0 scope link', { check: true });
+    const m = /inet6 (fe80::[0-9a-f:]+)\//.exec(r.stdout);
+    if (!m) throw new Error(`${host} has no link-local address: ${r.stdout}`);
+    return m[1]!;
+  }
+
+  function startDaemons(advertInt: number, keepalivedOn?: string, unicast = false): Promise<Record<string, LabProcess>> {
+    return (async () => {
+      const procs: Record<string, LabProcess> = {};
+      for (const d of [1, 2] as const) {
+        const host = `lvs${d}`;
+        const conf = await lab.writeFile(`v6-${keepalivedOn ?? 'lvsd'}${unicast ? '-unicast' : ''}-${host}.conf`, v6Config(d, advertInt, unicast));
+        procs[host] =
+          host === keepalivedOn
+            ? lab.spawn(host, `exec keepalived -n -l -D -f ${conf} -p /run/ka-${host}.pid -c /run/ka-${host}-c.pid -r /run/ka-${host}-r.pid`)
+            : lab.spawn(host, `exec ${LVSD} run -f ${conf} --control-socket /run/lvsd-${host}.sock --state-file /run/lvsd-${host}-overrides.json`);
+      }
+      return procs;
+    })();
+  }
+
+  const tail = (p: LabProcess) => p.output().stdout.split('\n').slice(-15).join('\n');
+
+  beforeAll(async () => {
+    lab = await startLab({
+      hosts: [
+        { name: 'lvs1', role: 'director', addresses: ['192.168.56.121/24', '2001:db8:56::121/64'] },
+        { name: 'lvs2', role: 'director', addresses: ['192.168.56.122/24', '2001:db8:56::122/64'] },
+        { name: 'client', role: 'client', addresses: ['192.168.56.10/24', '2001:db8:56::10/64'] },
+      ],
+    });
+    send6 = await lab.writeFile('send6.cjs', SEND6_JS);
+    for (const h of ['lvs1', 'lvs2', 'client']) await linkLocal(h);
+  }, 180_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  describe('lvsd on both directors', () => {
+    const ADVERT = 1;
+    let daemons: Record<string, LabProcess>;
+
+    beforeAll(async () => {
+      daemons = await startDaemons(ADVERT);
+      for (const d of ['lvs1', 'lvs2']) await daemons[d]!.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });
+    }, 90_000);
+
+    afterAll(async () => {
+      for (const p of Object.values(daemons ?? {})) await p.stop({ graceMs: 10_000 });
+    });
+
+    it('each master holds its VIP, sends from its link-local address, and the client reaches both VIPs', async () => {
+      try {
+        await lab.waitFor('lvs1', has(VIP1), { timeoutMs: 15_000, intervalMs: 200 });
+        await lab.waitFor('lvs2', has(VIP2), { timeoutMs: 15_000, intervalMs: 200 });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n--- lvs1 ---\n${tail(daemons.lvs1!)}\n--- lvs2 ---\n${tail(daemons.lvs2!)}`);
+      }
+      expect((await lab.exec('lvs1', has(VIP2))).code).not.toBe(0);
+      expect((await lab.exec('lvs2', has(VIP1))).code).not.toBe(0);
+      for (const vip of [VIP1, VIP2]) {
+        const r = await lab.exec('client', `ping -6 -c 2 -i 0.2 -W 1 ${vip}`);
+        expect(r.stdout).toMatch(/2 received/);
+      }
+      // the client learnt each VIP at its master's MAC (the VIP is nodad on the master's eth0, announced by NA)
+      const mac = async (h: string) => (await lab.exec(h, 'cat /sys/class/net/eth0/address', { check: true })).stdout.trim();
+      const neigh = (await lab.exec('client', 'ip -6 neigh show dev eth0')).stdout;
+      expect(neigh).toMatch(new RegExp(`${VIP1} lladdr ${await mac('lvs1')}`));
+      expect(neigh).toMatch(new RegExp(`${VIP2} lladdr ${await mac('lvs2')}`));
+      // on the wire (tcpdump on the client): VRRPv3 from each master's link-local address to ff02::12 with hop limit 255
+      const dump = await lab.exec('client', "timeout 8 tcpdump -i eth0 -n -v -c 6 'ip6 proto 112' 2>/dev/null");
+      for (const [host, vrid] of [['lvs1', 61], ['lvs2', 62]] as const) {
+        const ll = await linkLocal(host);
+        expect(dump.stdout).toMatch(new RegExp(`hlim 255, next-header VRRP \\(112\\)[^\\n]*\\)\\s*${ll} > ff02::12: VRRPv3, Advertisement, vrid ${vrid}, prio 100, intvl 100cs, length 24`));
+      }
+      expect(daemons.lvs1!.output().stdout).not.toMatch(/vrrp-instance-failed|dropped advert/);
+    }, 60_000);
+
+    it(`moves ${VIP1} to lvs2 within master_down_interval + ${MARGIN_MS} ms of lvs1's link going down, and back with preemption`, async () => {
+      const bound = masterDownMs(3, 80, ADVERT) + MARGIN_MS;
+      const ping = lab.spawn('client', `exec ping -6 -D -i 0.02 -W 1 -w 10 ${VIP1}`);
+      await ping.waitForOutput(/bytes from/, { timeoutMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 700));
+      const r = await lab.exec('lvs1', 'date +%s%3N; ip link set eth0 down', { check: true });
+      const before = Number(r.stdout.trim());
+      const done = await ping.wait(30_000);
+      const downs = [...daemons.lvs1!.output().stdout.matchAll(/"time":"([^"]+)","event":"link-down"/g)].map((m) => Date.parse(m[1]!)).filter((t) => t >= before);
+      const f = pingFigures(done.stdout, downs[0] ?? before);
+      if (f.recoveryMs === undefined || f.recoveryMs > bound) await lab.exec('lvs1', 'ip link set eth0 up');
+      console.log(`lvsd VRRPv3 IPv6 advert_int ${ADVERT}: link down -> VIP answers ping after ${f.recoveryMs} ms, longest gap ${f.gapMs} ms (bound ${bound} ms; ${f.attempts} replies)`);
+      expect(f.recoveryMs).toBeDefined();
+      expect(f.recoveryMs!).toBeLessThanOrEqual(bound);
+      // the Backup's timer runs from lvs1's last advert, up to advert_int before the failure: a shorter outage means lvs1 still answered
+      expect(f.recoveryMs!).toBeGreaterThanOrEqual(masterDownMs(3, 80, ADVERT) - ADVERT * 1000 - 100);
+      try {
+        await lab.waitFor('lvs2', has(VIP1), { timeoutMs: 2000 });
+      } finally {
+        await lab.exec('lvs1', 'ip link set eth0 up', { check: true });
+      }
+      await lab.waitFor('lvs1', has(VIP1), { timeoutMs: masterDownMs(3, 100, ADVERT) + 5000, intervalMs: 200 });
+      await lab.waitFor('lvs2', lacks(VIP1), { timeoutMs: 5000, intervalMs: 200 });
+      await lab.waitFor('client', `ping -6 -c 1 -W 1 ${VIP1}`, { timeoutMs: 5000, intervalMs: 200 });
+      const out = daemons.lvs1!.output().stdout;
+      const up = out.lastIndexOf('"event":"link-up"');
+      expect(up).toBeGreaterThan(0);
+      expect(out.slice(up)).toMatch(/"event":"vrrp-state","instance":"VI6_1","vrid":61,"from":"BACKUP","to":"MASTER"/);
+    }, 90_000);
+
+    it('drops an advert whose hop limit is not 255, and takes the same advert with hop limit 255', async () => {
+      const [ifindex, src] = [(await lab.exec('client', 'cat /sys/class/net/eth0/ifindex', { check: true })).stdout.trim(), await linkLocal('client')];
+      // a would-be master of VI6_1 with priority 254: accepted, it would take the VIP from lvs1 at once
+      const payload = encode({ version: 3, vrid: 61, priority: 254, family: 'inet6', addresses: [VIP1], maxAdvertInterval: 100 }, { source: src, destination: 'ff02::12' });
+      const send = (hops: number) =>
+        lab.exec('client', `node ${send6} ${ADDON} ${ifindex} ${payload.toString('hex')} ${addressToBytes('inet6', src).toString('hex')} ${addressToBytes('inet6', 'ff02::12').toString('hex')} ${hops}`, { check: true });
+      const ttlDrops = async (host: string): Promise<number> => {
+        const r = await lab.exec(host, `${LVSD} status --json --control-socket /run/lvsd-${host}.sock`, { check: true });
+        const vrrp = (JSON.parse(r.stdout) as { vrrp: { name: string; counters: { dropped: { ttl?: number } } }[] }).vrrp;
+        return vrrp.find((x) => x.name === 'VI6_1')?.counters.dropped.ttl ?? 0;
+      };
+      const dropsBefore = [await ttlDrops('lvs1'), await ttlDrops('lvs2')];
+      const mark = daemons.lvs1!.output().stdout.split('\n').length;
+      for (const hops of [64, 254, 1]) expect((await send(hops)).stdout).toMatch(new RegExp(`sent 24 bytes, hop limit ${hops}`));
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = daemons.lvs1!.output().stdout.split('\n').slice(mark - 1).join('\n');
+      expect(after).toMatch(new RegExp(`"event":"vrrp-warning".*dropped advert from ${src}: TTL/hop limit 64, 255 expected`));
+      expect(after).not.toMatch(/"event":"vrrp-state"/);
+      expect((await lab.exec('lvs1', has(VIP1))).code).toBe(0);
+      // all three counted as hop-limit drops by both directors (the log line is rate-limited to one per 10 s)
+      expect([(await ttlDrops('lvs1')) - dropsBefore[0]!, (await ttlDrops('lvs2')) - dropsBefore[1]!]).toEqual([3, 3]);
+      // control: the very same advert with hop limit 255 is taken (lvs1 yields to priority 254), so only the hop limit was refused
+      await send(255);
+      await daemons.lvs1!.waitForOutput(new RegExp(`"event":"vrrp-state","instance":"VI6_1","vrid":61,"from":"MASTER","to":"BACKUP","priority":100,"master":"${src}"`), { timeoutMs: 5000 });
+      // the fake master falls silent: lvs1 takes VI6_1 back after master_down_interval
+      await lab.waitFor('lvs1', has(VIP1), { timeoutMs: masterDownMs(3, 100, ADVERT) + 5000, intervalMs: 200 });
+    }, 60_000);
+  });
+
+  for (const [keepalivedOn, unicast] of [['lvs1', false], ['lvs2', false], ['lvs1', true]] as const) {
+    it(`interoperates with keepalived on ${keepalivedOn}${unicast ? ' over unicast (global source and peer)' : ''}: right masters by priority, failover both ways, no complaint from keepalived`, async () => {
+      const advertInt = 0.1;
+      const procs = await startDaemons(advertInt, keepalivedOn, unicast);
+      const lvsdHost = keepalivedOn === 'lvs1' ? 'lvs2' : 'lvs1';
+      const wait = (host: string, cmd: string, ms: number) => lab.waitFor(host, cmd, { timeoutMs: ms, intervalMs: 100 });
+      try {
+        await procs[lvsdHost]!.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });
+        await wait('lvs1', has(VIP1), 20_000);
+        await wait('lvs2', has(VIP2), 20_000);
+        await wait('lvs1', lacks(VIP2), 10_000);
+        await wait('lvs2', lacks(VIP1), 10_000);
+        for (const [down, other, vip] of [['lvs1', 'lvs2', VIP1], ['lvs2', 'lvs1', VIP2]] as const) {
+          await lab.exec(down, 'ip link set eth0 down', { check: true });
+          await wait(other, has(vip), masterDownMs(3, 80, advertInt) + 5000);
+          await lab.exec(down, 'ip link set eth0 up', { check: true });
+          await wait(down, has(vip), masterDownMs(3, 100, advertInt) + 8000);
+          await wait(other, lacks(vip), 10_000);
+          await lab.waitFor('client', `ping -6 -c 1 -W 1 ${vip}`, { timeoutMs: 5000, intervalMs: 200 });
+        }
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n--- ${lvsdHost} (lvsd) ---\n${tail(procs[lvsdHost]!)}\n--- ${keepalivedOn} (keepalived) ---\n${tail(procs[keepalivedOn]!)}`);
+      } finally {
+        for (const p of Object.values(procs)) await p.stop({ graceMs: 10_000 });
+        await lab.exec('lvs1', 'ip link set eth0 up');
+        await lab.exec('lvs2', 'ip link set eth0 up');
+      }
+      const ka = procs[keepalivedOn]!.output();
+      const kaLog = `${ka.stdout}\n${ka.stderr}`;
+      const complaints = kaLog.split('\n').filter((l) => /VRRP|VI6_\d/.test(l) && PROTOCOL_COMPLAINT.test(l) && !NORMAL.test(l) && !OWN_SEND_LINK_DOWN.test(l));
+      expect(complaints).toEqual([]);
+      // keepalived really ran both instances against lvsd: Master of one, Backup of the other, and heard lvsd's priority
+      expect(kaLog).toMatch(/\(VI6_\d\) Entering MASTER STATE/);
+      expect(kaLog).toMatch(/\(VI6_\d\) Entering BACKUP STATE/);
+      // …and yielded to lvsd's adverts, which came from lvsd's link-local address (multicast) or its unicast_src_ip
+      const lvsdSource = unicast ? `2001:db8:56::12${lvsdHost === 'lvs1' ? 1 : 2}` : await linkLocal(lvsdHost);
+      expect(kaLog).toMatch(new RegExp(`\\(VI6_\\d\\) Master received advert from ${lvsdSource} with higher priority 100, ours 80`));
+      const lvsdOut = procs[lvsdHost]!.output().stdout;
+      expect(lvsdOut).toMatch(/"event":"vrrp-state","instance":"VI6_1"[^\n]*"to":"BACKUP"/);
+      expect(lvsdOut).not.toMatch(/"event":"vrrp-warning"[^\n]*dropped advert/);
+      expect(lvsdOut).not.toMatch(/vrrp-instance-failed/);
+    }, 180_000);
+  }
+});
