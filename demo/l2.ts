@@ -75,8 +75,8 @@ async function directorFailure(lab: Lab): Promise<void> {
   say(`  the client's connections to ${VIP1} succeed again ${f.recoveryMs ?? '?'} ms after the link went down (longest gap ${f.gapMs ?? '?'} ms, probing every 10 ms)`);
   await lab.waitFor('lvs2', holds(VIP1), { timeoutMs: 5000 });
   say(`  lvs2 now holds both VIPs; client → ${VIP1}: ${await requests(lab, VIP1, 4)}`);
-  say('\nlvs2$ lvsd list');
-  say((await lab.exec('lvs2', `${LVSD} list`, { check: true })).stdout.trimEnd());
+  say('\nlvs2$ lvsd status   (the table joined with health checks, operator overrides and VRRP, over the control socket)');
+  say((await lab.exec('lvs2', `${LVSD} status`, { check: true })).stdout.trimEnd());
   say('\nlvs1 gets its link back (preemption is on: VI_1 returns to its MASTER)');
   const back = await seconds(lab, 'lvs1', () => lab.exec('lvs1', 'ip link set eth0 up', { check: true }), holds(VIP1));
   await lab.waitFor('lvs2', `! ${holds(VIP1)}`, { timeoutMs: 5000 });
