@@ -1,7 +1,22 @@
 // Build step: bundles the CLI into one ESM file so that startup opens few files (syscalls are slow in the lab guest).
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
+
+// commander loads node:child_process at start for stand-alone executable subcommands, which lvsd does not have:
+// loading it cost ~0.2 s of every command in the lab guest. It is loaded on first use instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`${args.path}: commander changed: update the lazy-child-process plugin`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
 
 const result = await build({
   entryPoints: { lvsd: 'src/cli/entry.ts', demo: 'demo/l2.ts', bench: 'bench/run.ts' },
@@ -20,6 +35,7 @@ const result = await build({
   banner: { js: "import { createRequire as __lvsdCreateRequire } from 'node:module'; const require = __lvsdCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   write: false,
+  plugins: [lazyChildProcess],
 });
 
 // Files are replaced by rename, chunks before the entries that name them, so that an lvsd started while a build

@@ -118,25 +118,23 @@ export class IpvsClient {
 
 /** opsSource writes operations as batch messages: destination commands straight into the datagram (codec-dest.ts), others through their request. */
 function opsSource(ops: readonly IpvsOp[], family: number): BatchSource {
-  // length and write of one message come one after the other: the request is built once for both
-  let lastIndex = -1;
-  let last: IpvsRequest | undefined;
-  const request = (i: number): IpvsRequest => {
-    if (i !== lastIndex) {
-      last = opToRequest(ops[i]!);
-      lastIndex = i;
-    }
-    return last!;
-  };
+  // a datagram's lengths are all asked before its messages are written: requests built for length wait here for write
+  const built = new Map<number, IpvsRequest>();
   return {
     count: ops.length,
     length(i) {
       const op = ops[i]!;
-      return isDestOp(op) ? destOpLength(op) : requestLength(request(i));
+      if (isDestOp(op)) return destOpLength(op);
+      const req = opToRequest(op);
+      built.set(i, req);
+      return requestLength(req);
     },
     write(i, buf, off, seq, ack) {
       const op = ops[i]!;
-      return isDestOp(op) ? encodeDestOp(op, family, seq, ack, buf, off) : encodeRequest(request(i), family, seq, ack, buf, off);
+      if (isDestOp(op)) return encodeDestOp(op, family, seq, ack, buf, off);
+      const req = built.get(i) ?? opToRequest(op);
+      built.delete(i);
+      return encodeRequest(req, family, seq, ack, buf, off);
     },
   };
 }
