@@ -17,10 +17,14 @@ const CMD: Record<DestOp['op'], number> = { 'add-dest': Cmd.NEW_DEST, 'edit-dest
 const DEST_NEST_LENGTH = 4 + 8 + 20 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8;
 
 const services = new Map<string, Buffer>();
+const byKey = new WeakMap<ServiceKey, Buffer>();
 const serviceText = (k: ServiceKey): string => (k.kind === 'fwmark' ? `${k.family} fwm ${k.fwmark}` : `${k.family} ${k.protocol} ${k.address} ${k.port}`);
 
 /** serviceNestBytes is the encoded `service` attribute that destination commands carry, kept per service (shared: do not modify). */
 function serviceNestBytes(key: ServiceKey): Buffer {
+  // operations parsed from one table share key objects: most lookups end here, without building the text
+  const known = byKey.get(key);
+  if (known) return known;
   const id = serviceText(key);
   let b = services.get(id);
   if (!b) {
@@ -30,6 +34,7 @@ function serviceNestBytes(key: ServiceKey): Buffer {
     if (services.size >= 1 << 16) services.clear();
     services.set(id, b);
   }
+  byKey.set(key, b);
   return b;
 }
 

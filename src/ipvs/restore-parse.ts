@@ -6,7 +6,7 @@
 // Unlike ipvsadm, which stops at the first fatal line (after applying the lines before it), every line is parsed and
 // every problem reported; a line with an error yields no operation. Lines starting with "#" are comments, as the
 // ipvsadm-restore script treats them (ipvsadm -R itself rejects them).
-import { lexRestore, MAX_TOKEN } from './format/restore-lex.js';
+import { forEachRestoreLine, MAX_TOKEN, type RestoreLine } from './format/restore-lex.js';
 import { fastRestoreLine } from './format/restore-fast.js';
 import { parseRestoreWords } from './format/restore-line.js';
 import type { Resolvers } from './format/restore-values.js';
@@ -54,7 +54,7 @@ export type RestoreParseOptions = Resolvers;
 export function parseRestore(text: string, options: RestoreParseOptions = {}): RestoreParseResult {
   const ops: RestoreOp[] = [];
   const diagnostics: RestoreDiagnostic[] = [];
-  for (const l of lexRestore(text)) {
+  forEachRestoreLine(text, (l: RestoreLine) => {
     const long = l.words.findIndex((w) => w.length > MAX_TOKEN);
     if (long >= 0) {
       diagnostics.push({
@@ -66,14 +66,14 @@ export function parseRestore(text: string, options: RestoreParseOptions = {}): R
         hint: 'ipvsadm splits such words unpredictably; shorten the value',
         ipvsadm: 'differs',
       });
-      continue;
+      return;
     }
     const words = l.words;
     // the common shapes need no ipvsadm emulation; name resolvers and lines ipvsadm drops take the full path
     const fast = options.resolveHost || options.resolvePort || l.droppedByIpvsadm ? undefined : fastRestoreLine(words);
     if (fast) {
       ops.push({ line: l.line, op: fast });
-      continue;
+      return;
     }
     const r = parseRestoreWords(words, options);
     for (const p of r.problems) diagnostics.push({ line: l.line, column: p.word !== undefined ? l.columns[p.word] : undefined, severity: p.severity, code: p.code, message: p.message, hint: p.hint, ipvsadm: p.ipvsadm });
@@ -88,6 +88,6 @@ export function parseRestore(text: string, options: RestoreParseOptions = {}): R
       });
     }
     if (r.op) ops.push({ line: l.line, op: r.op });
-  }
+  });
   return { ops, diagnostics };
 }

@@ -45,12 +45,26 @@ function number(text: string | undefined, min: number, max: number): number | un
   return n >= min && n <= max ? n : undefined;
 }
 
+const keys = new Map<string, ServiceKey>();
+
+/** serviceKey is the key of a service line's VIP; the lines of one service share one key object (fewer objects live). */
+function serviceKey(protocolWord: string, protocol: Protocol, vip: Endpoint): ServiceKey {
+  const id = protocolWord + vip.address + ':' + vip.port;
+  let key = keys.get(id);
+  if (!key) {
+    key = { kind: 'addr', family: 'inet', protocol, address: vip.address, port: vip.port };
+    if (keys.size >= 1 << 16) keys.clear();
+    keys.set(id, key);
+  }
+  return key;
+}
+
 /** fastRestoreLine returns the operation of a line in one of the two common shapes, or undefined to use the full parser. */
 export function fastRestoreLine(words: readonly string[]): IpvsOp | undefined {
   const protocol = PROTOCOLS[words[1] ?? ''];
   const vip = endpoint(words[2]);
   if (!protocol || !vip) return undefined;
-  const key: ServiceKey = { kind: 'addr', family: 'inet', protocol, address: vip.address, port: vip.port };
+  const key = serviceKey(words[1]!, protocol, vip);
   if (words[0] === '-A' && words[3] === '-s' && SCHEDULER.test(words[4] ?? '')) {
     let persistence: { timeout: number; netmask: number } | undefined;
     if (words.length === 7 && words[5] === '-p') {
