@@ -157,33 +157,12 @@ static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
   return r;
 }
 
-/* recv6(fd) → null when nothing is queued, else { data, source, destination | null, hopLimit (-1 unknown), ifindex, truncated } */
-static napi_value Recv6(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  uint32_t fd;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !get_u32(env, argv[0], &fd)) return usage(env, "recv6(fd)");
-  unsigned char data[MAX_MESSAGE + 64];
-  union {
-    char buf[256];
-    struct cmsghdr align;
-  } control;
-  struct sockaddr_in6 from;
-  struct iovec iov = {data, sizeof data};
-  struct msghdr msg = {&from, sizeof from, &iov, 1, control.buf, sizeof control.buf, 0};
-  ssize_t n = recvmsg((int)fd, &msg, MSG_DONTWAIT);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      napi_value nul;
-      napi_get_null(env, &nul);
-      return nul;
-    }
-    return throw_sys(env, "recvmsg(IPv6 VRRP)", errno);
-  }
+/* message_object describes one received message: { data, source, destination | null, hopLimit (-1 unknown), ifindex, truncated } */
+static napi_value message_object(napi_env env, const unsigned char *data, size_t len, const struct msghdr *msg) {
   int hops = -1, ifindex = 0, haveDst = 0;
   struct in6_addr dst;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+  memset(&dst, 0, sizeof dst);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
     if (c->cmsg_level != IPPROTO_IPV6) continue;
     if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) memcpy(&hops, CMSG_DATA(c), sizeof hops);
     if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
@@ -194,17 +173,57 @@ static napi_value Recv6(napi_env env, napi_callback_info info) {
       haveDst = 1;
     }
   }
+  const struct sockaddr_in6 *from = (const struct sockaddr_in6 *)msg->msg_name;
   napi_value r, nul, flag;
   napi_create_object(env, &r);
   napi_get_null(env, &nul);
-  napi_set_named_property(env, r, "data", copy_buffer(env, data, (size_t)n));
-  napi_set_named_property(env, r, "source", copy_buffer(env, &from.sin6_addr, 16));
+  napi_set_named_property(env, r, "data", copy_buffer(env, data, len));
+  napi_set_named_property(env, r, "source", copy_buffer(env, &from->sin6_addr, 16));
   napi_set_named_property(env, r, "destination", haveDst ? copy_buffer(env, &dst, 16) : nul);
   napi_set_named_property(env, r, "hopLimit", int_value(env, hops));
   napi_set_named_property(env, r, "ifindex", int_value(env, ifindex));
-  napi_get_boolean(env, (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0, &flag);
+  napi_get_boolean(env, (msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0, &flag);
   napi_set_named_property(env, r, "truncated", flag);
   return r;
+}
+
+/* BATCH is how many messages one recv6 call takes with one recvmmsg (system calls are what costs, in the lab guest most) */
+#define BATCH 32
+typedef struct {
+  struct mmsghdr hdr[BATCH];
+  struct iovec iov[BATCH];
+  struct sockaddr_in6 from[BATCH];
+  union {
+    char buf[256];
+    struct cmsghdr align;
+  } control[BATCH];
+  unsigned char data[BATCH][MAX_MESSAGE + 64];
+} batch_t;
+
+/* recv6(fd) → the messages queued (up to BATCH, as message_object describes them); [] when none */
+static napi_value Recv6(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t fd;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_u32(env, argv[0], &fd)) return usage(env, "recv6(fd)");
+  /* one buffer for the process: JS calls recv6 on its one thread, and the data is copied out before returning */
+  static batch_t *b = NULL;
+  if (!b && !(b = calloc(1, sizeof *b))) return throw_sys(env, "recv6", ENOMEM);
+  for (int i = 0; i < BATCH; i++) {
+    b->iov[i] = (struct iovec){b->data[i], sizeof b->data[i]};
+    b->hdr[i].msg_hdr = (struct msghdr){&b->from[i], sizeof b->from[i], &b->iov[i], 1, b->control[i].buf, sizeof b->control[i].buf, 0};
+    b->hdr[i].msg_len = 0;
+  }
+  int n = recvmmsg((int)fd, b->hdr, BATCH, MSG_DONTWAIT, NULL);
+  napi_value out;
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return throw_sys(env, "recvmmsg(IPv6 VRRP)", errno);
+    n = 0;
+  }
+  napi_create_array_with_length(env, (size_t)n, &out);
+  for (int i = 0; i < n; i++) napi_set_element(env, out, (uint32_t)i, message_object(env, b->data[i], b->hdr[i].msg_len, &b->hdr[i].msg_hdr));
+  return out;
 }
 
 /* A watcher is a uv_poll on a socket calling a JS function whenever the socket is readable (or the poll fails). Its

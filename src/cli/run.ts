@@ -1,6 +1,7 @@
 // CLI layer: `lvsd run` — the director daemon: load, apply, check, resync; SIGHUP reloads, SIGTERM stops cleanly.
 import { formatDiagnostic, loadConfig, type ParseResult } from '../config/index.js';
 import type { Model } from '../config/model.js';
+import { standAside } from '../daemon/backup-only.js';
 import { Director } from '../daemon/director.js';
 import { createLogger, type Logger } from '../daemon/log.js';
 import { notifyReady } from '../daemon/sdnotify.js';
@@ -73,6 +74,8 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     : undefined;
   if (metrics) log.info({ event: 'metrics-listening', address: formatListenAddress(metrics.address) }, `metrics at http://${formatListenAddress(metrics.address)}/metrics`);
   const t0 = performance.now();
+  // a director that is one of its own real servers (layout L4): backup_only + backup sync daemon before the table
+  const restoreBackupOnly = await standAside(model, log, vrrp);
   const first = await director.start();
   await vrrp?.start();
   await control.attach(director, vrrp);
@@ -109,6 +112,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   // priority-0 adverts and VIP removal first, so the peer takes over while the table is still being removed here
   await vrrp?.stop().catch((err: unknown) => log.error({ event: 'vrrp-stop-failed', err }, `VRRP stop: ${(err as Error).message}`));
   await director.stop();
+  restoreBackupOnly();
   await metrics?.close();
   client.close();
   log.info({ event: 'stopped' }, 'lvsd stopped');

@@ -1,10 +1,11 @@
 // Daemon layer: the director — keeps the IPVS table true to the configuration and to real-server health.
 // Health changes and a periodic resync both run one reconcile pass (diff then apply); passes never overlap.
+// Health and override passes diff against the table the last pass left (no kernel dump); start, reload and resync re-read it.
 import type { Model } from '../config/model.js';
 import { HealthMonitor, type HealthMonitorOptions } from '../health/index.js';
 import { describeEndpoint, describeService } from '../ipvs/errors.js';
 import type { IpvsOp } from '../ipvs/types.js';
-import { desiredState, Reconciler, renderFailure, renderOp, virtualServerId, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
+import { desiredState, indexHealth, Reconciler, renderFailure, renderOp, virtualServerId, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
 import type { OverrideFn } from '../reconcile/desired.js';
 import type { Logger } from './log.js';
 
@@ -102,13 +103,23 @@ export class Director {
 
   private async pass(reason: PassReason): Promise<ReconcileReport> {
     this.passes[reason]++;
+    // one status snapshot, indexed: asking the monitor per real server scans every virtual server (quadratic)
+    const seen = indexHealth(this.monitor.status());
     const desired = desiredState(this.model, {
-      health: (vs, rs) => (this.monitor.isUp(vs.name, rs.address, rs.port) === false ? 'down' : 'up'),
-      quorum: new Map(this.model.virtualServers.map((vs) => [virtualServerId(vs), this.monitor.quorumUp(vs.name) ?? true])),
+      health: seen.health,
+      quorum: new Map(this.model.virtualServers.map((vs) => [virtualServerId(vs), seen.quorumUp(vs.name) ?? true])),
       overrides: this.options.overrides?.(),
     });
-    const report = await this.reconciler.reconcile(desired, { prune: this.model.global.lvsFlush && reason === 'start' });
+    // health and override passes diff against the table the last pass left; start, reload and resync read the kernel
+    const from = reason === 'health' || reason === 'override' ? 'cache' : 'kernel';
+    const report = await this.reconciler.reconcile(desired, { prune: this.model.global.lvsFlush && reason === 'start', from });
     this.logPass(reason, report);
+    if (report.source === 'cache' && report.stale.length > 0) {
+      // the kernel changed behind lvsd's back: the reconciler dropped its table; a resync reads the kernel now
+      // (a pass already queued reads it too, whatever its reason)
+      this.log.warn({ event: 'cache-stale', reason, ops: report.stale.map((s) => ({ op: s.op.op, errno: s.errno, ...objectFields(s.op) })) }, `the table lvsd kept does not match the kernel (${report.stale.length} operation(s) contradicted it): resync`);
+      this.schedule('resync');
+    }
     this.countOps(reason, report);
     return report;
   }

@@ -40,15 +40,20 @@ http {
     geo $lab_dollar {
         default "$";
     }
-    server {
+${site.upstream ? nginxUpstream(site.upstream) : ''}    server {
         listen ${site.port} default_server;
         listen [::]:${site.port} default_server;
         location / {
-            return 200 "${nginxString(site.body)}";
+${site.upstream ? `            proxy_pass http://lab_upstream;\n            proxy_connect_timeout 1s;\n            add_header X-Lab-Balancer ${host} always;` : `            return 200 "${nginxString(site.body)}";`}
         }
     }
 }
 `;
+}
+
+/** nginxUpstream is the `upstream lab_upstream` block of a balancing nginx: its web servers, round robin. */
+export function nginxUpstream(servers: readonly string[]): string {
+  return `    upstream lab_upstream {\n${servers.map((s) => `        server ${s};\n`).join('')}    }\n`;
 }
 
 /** nginxString escapes text for a double-quoted nginx string whose variables are expanded. */

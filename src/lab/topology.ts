@@ -27,6 +27,8 @@ const nginxSchema = z.union([
     .object({
       body: z.string().max(65_536).optional(),
       port: z.number().int().min(1).max(65_535).optional(),
+      // nginx as a layer-7 balancer: proxy every request to these web servers (round robin) instead of answering
+      upstream: z.array(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected HOST:PORT, e.g. 192.168.67.21:80')).min(1).optional(),
     })
     .strict(),
 ]);
@@ -70,10 +72,12 @@ export const topologySchema = z
 /** TopologyInput is the description a test writes: hosts on one bridge, each with its role and addresses. */
 export type TopologyInput = z.input<typeof topologySchema>;
 
-/** NginxSite is what nginx serves on a host: the same body for every request, on one port. */
+/** NginxSite is what nginx serves on a host: the same body for every request, on one port (or, with upstream, what its web servers answer). */
 export interface NginxSite {
   readonly body: string;
   readonly port: number;
+  /** HOST:PORT of web servers this nginx balances over (layer 7, round robin); absent: it answers with body itself */
+  readonly upstream?: readonly string[];
 }
 
 /** LabHost is one host of a parsed topology, with the names derived for it. */
@@ -116,7 +120,7 @@ export function parseTopology(input: unknown): Topology {
         role: h.role,
         addresses: [...h.addresses],
         ...(h.gateway !== undefined ? { gateway: h.gateway } : {}),
-        nginx: wantsNginx ? { body: site.body ?? `${h.name}\n`, port: site.port ?? 80 } : null,
+        nginx: wantsNginx ? { body: site.body ?? `${h.name}\n`, port: site.port ?? 80, ...(site.upstream ? { upstream: [...site.upstream] } : {}) } : null,
         sysctls,
         iface: HOST_IFACE,
         link: `v-${h.name}`,

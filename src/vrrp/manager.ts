@@ -10,7 +10,7 @@ import { LinkSender } from './io/garp.js';
 import { InstanceRuntime } from './io/instance.js';
 import { instanceStatus, type InstanceStatus } from './io/instance-status.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload.js';
-import type { SplitBrainEvent } from './split-brain.js';
+import { splitBrainLog, type SplitBrainEvent } from './split-brain.js';
 import { HostNet, LinkWatch, vipSpec, type NetInterface } from './io/net.js';
 import { VrrpSocket4 } from './io/raw4.js';
 import { VrrpSocket6, type VrrpTransport } from './io/raw6.js';
@@ -18,6 +18,7 @@ import { IFA_F_NODAD } from '../netlink/rtnl.js';
 import { instanceTracking, ScriptPoller } from './io/tracking.js';
 import { SyncGroupRuntime } from './io/sync-group.js';
 import { GarpPacer } from './garp-pacer.js';
+import { STOP_SYNC_DAEMONS, syncDaemonOps } from './sync-daemon.js';
 
 /** SyncDaemonPort is what the manager needs of the IPVS client to follow VRRP state with the connection sync daemon. */
 export interface SyncDaemonPort {
@@ -77,27 +78,15 @@ export class VrrpManager {
       (name, index, up) => this.onLink(name, index, up),
       (err) => this.log.warn({ event: 'vrrp-link-watch', err }, `link watch: ${err.message}`),
     );
-    this.poller = new ScriptPoller(this.model.vrrp.scripts, this.runner, (name, status, detail) => {
-      this.log.info({ event: 'vrrp-script', script: name, status, detail }, `vrrp_script ${name} is ${status} (${detail})`);
-      this.retrack();
-    });
+    this.poller = this.newPoller(this.model);
     const delayMs = this.model.global.vrrp.startupDelay * 1000;
     if (delayMs > 0) {
       // keepalived vrrp_startup_delay: instances listen but none becomes Master before the delay is over
       this.delayedStartUntil = now() + delayMs;
       this.log.info({ event: 'vrrp-startup-delay', seconds: delayMs / 1000 }, `VRRP: delaying startup for ${delayMs / 1000} s`);
     }
-    for (const inst of this.model.vrrp.instances) {
-      try {
-        this.open(inst);
-      } catch (err) {
-        this.log.error({ event: 'vrrp-instance-failed', instance: inst.name, err }, `${inst.name}: not started: ${(err as Error).message}`);
-      }
-    }
-    for (const g of this.model.vrrp.syncGroups) {
-      const members = this.runtimes.filter((r) => g.instances.includes(r.config.name));
-      if (members.length > 0) this.groups.push(new SyncGroupRuntime(g, members, (state) => this.groupState(g, state)));
-    }
+    this.openAll(this.model.vrrp.instances);
+    this.buildGroups();
     for (const r of this.runtimes) {
       this.log.info({ event: 'vrrp-instance', instance: r.config.name, vrid: r.config.virtualRouterId, version: r.config.version, source: r.source, priority: r.config.priority, vips: vipNames(r.vips), masterDownMs: r.masterDownMs }, `${r.config.name}: starting`);
       if (!r.router) r.start();
@@ -159,6 +148,34 @@ export class VrrpManager {
       this.delayedStartUntil,
     );
     this.runtimes.push(runtime);
+  }
+
+  /** openAll opens each instance (logging the ones that cannot start) and returns the runtimes opened. */
+  private openAll(instances: readonly VrrpInstance[]): InstanceRuntime[] {
+    const opened: InstanceRuntime[] = [];
+    for (const inst of instances) {
+      try {
+        this.open(inst);
+        opened.push(this.runtimes.at(-1)!);
+      } catch (err) {
+        this.log.error({ event: 'vrrp-instance-failed', instance: inst.name, err }, `${inst.name}: not started: ${(err as Error).message}`);
+      }
+    }
+    return opened;
+  }
+
+  private buildGroups(): void {
+    for (const g of this.model.vrrp.syncGroups) {
+      const members = this.runtimes.filter((r) => g.instances.includes(r.config.name));
+      if (members.length > 0) this.groups.push(new SyncGroupRuntime(g, members, (state) => this.groupState(g, state)));
+    }
+  }
+
+  private newPoller(model: Model): ScriptPoller {
+    return new ScriptPoller(model.vrrp.scripts, this.runner, (name, status, detail) => {
+      this.log.info({ event: 'vrrp-script', script: name, status, detail }, `vrrp_script ${name} is ${status} (${detail})`);
+      this.retrack();
+    });
   }
 
   private groupOf(instance: string): VrrpSyncGroup | undefined {
@@ -272,18 +289,12 @@ export class VrrpManager {
   private followSyncDaemon(inst: VrrpInstance, state: string): void {
     const sd = this.model.global.lvsSyncDaemon;
     const ipvs = this.options.ipvs;
-    if (!sd || !ipvs || (sd.instance !== undefined && sd.instance !== inst.name)) return;
-    const daemon = (role: 'master' | 'backup') => ({ state: role, mcastInterface: sd.interface, syncId: sd.syncId ?? inst.virtualRouterId, syncMaxLen: sd.maxLen, mcastGroup: sd.group, mcastPort: sd.port, mcastTtl: sd.ttl });
-    const ops: IpvsOp[] =
-      state === 'MASTER'
-        ? [{ op: 'stop-daemon', state: 'backup' }, { op: 'start-daemon', daemon: daemon('master') }]
-        : state === 'STOP'
-          ? [{ op: 'stop-daemon', state: 'master' }, { op: 'stop-daemon', state: 'backup' }]
-          : [{ op: 'stop-daemon', state: 'master' }, { op: 'start-daemon', daemon: daemon('backup') }];
+    const ops = syncDaemonOps(sd, inst, state);
+    if (!sd || !ipvs || !ops) return;
     this.syncQueue = this.syncQueue.then(async () => {
       const failures = await ipvs.apply(ops).catch((err: unknown) => [{ index: -1, error: err as Error }]);
-      // stopping a daemon that is not running fails with ESRCH: expected, not worth a warning
-      const real = failures.filter((f) => !(ops[f.index]?.op === 'stop-daemon'));
+      // stopping a daemon that is not running fails with ESRCH, starting one already running in that role (standBy) with EEXIST: expected
+      const real = failures.filter((f) => !(ops[f.index]?.op === 'stop-daemon') && !(ops[f.index]?.op === 'start-daemon' && (f.error as { code?: string }).code === 'EEXIST'));
       for (const f of real) this.log.warn({ event: 'sync-daemon-failed', instance: inst.name, err: f.error }, `IPVS sync daemon: ${f.error.message}`);
       if (real.length === 0) this.log.info({ event: 'sync-daemon', instance: inst.name, state: state === 'MASTER' ? 'master' : state === 'STOP' ? 'stopped' : 'backup', syncId: sd.syncId ?? inst.virtualRouterId }, `IPVS sync daemon follows ${inst.name}: ${state}`);
     });
@@ -291,11 +302,21 @@ export class VrrpManager {
 
   /** splitBrain logs the start (warn) and the end of a split brain, once each. */
   private splitBrain(inst: VrrpInstance, e: SplitBrainEvent): void {
-    const fields = { instance: inst.name, vrid: inst.virtualRouterId, peer: e.peer?.address, peerPriority: e.peer?.priority, peerAccepted: e.peer?.accepted, peerDropReason: e.peer?.reason };
-    if (e.kind === 'split-brain') {
-      const why = e.peer.accepted ? 'it does not step down' : `its adverts are dropped here (${e.peer.reason ?? 'mismatch'}): check that both sides have the same settings`;
-      this.log.warn({ event: 'split-brain', ...fields }, `${inst.name}: split brain: ${e.peer.address} (priority ${e.peer.priority}) is Master for VRID ${inst.virtualRouterId} too; ${why}`);
-    } else this.log.info({ event: 'split-brain-cleared', ...fields, durationMs: Math.round(e.durationMs) }, `${inst.name}: split brain over after ${Math.round(e.durationMs)} ms`);
+    const l = splitBrainLog(inst.name, inst.virtualRouterId, e);
+    this.log[l.level](l.fields, l.message);
+  }
+
+  /**
+   * standBy starts the IPVS sync daemon in backup role for the instance lvs_sync_daemon names, before any instance
+   * runs: with net.ipv4.vs.backup_only set (a director that is one of its own real servers) this host's IPVS stays
+   * out of the way until VRRP makes the instance Master.
+   */
+  async standBy(): Promise<void> {
+    const sd = this.model.global.lvsSyncDaemon;
+    const inst = sd?.instance === undefined ? undefined : this.model.vrrp.instances.find((i) => i.name === sd.instance);
+    if (!inst) return;
+    this.followSyncDaemon(inst, 'BACKUP');
+    await this.syncQueue;
   }
 
   /** status is every instance's state, priorities, the Master heard, timers, split brain and counters. */
@@ -324,10 +345,7 @@ export class VrrpManager {
     if (plan.full) {
       this.groups.length = 0;
       this.poller?.stop();
-      this.poller = new ScriptPoller(next.vrrp.scripts, this.runner, (name, status, detail) => {
-        this.log.info({ event: 'vrrp-script', script: name, status, detail }, `vrrp_script ${name} is ${status} (${detail})`);
-        this.retrack();
-      });
+      this.poller = this.newPoller(next);
     }
     for (const c of plan.update) {
       const inst = next.vrrp.instances.find((i) => i.name === c.name);
@@ -337,30 +355,16 @@ export class VrrpManager {
       this.log.info({ event: 'vrrp-instance-updated', instance: c.name, changes: c.changes, state: r.state.state, priority: r.state.effectivePriority }, `${c.name}: reloaded (${c.changes.join(', ')}), staying ${r.state.state}`);
     }
     const starting = plan.full ? next.vrrp.instances.map((i) => i.name) : [...plan.restart.map((c) => c.name), ...plan.add];
-    const started: InstanceRuntime[] = [];
-    for (const name of starting) {
-      const inst = next.vrrp.instances.find((i) => i.name === name);
-      if (!inst) continue;
-      try {
-        this.open(inst);
-        started.push(this.runtimes.at(-1)!);
-      } catch (err) {
-        this.log.error({ event: 'vrrp-instance-failed', instance: name, err }, `${name}: not started: ${(err as Error).message}`);
-      }
-    }
-    if (plan.full) {
-      for (const g of next.vrrp.syncGroups) {
-        const members = this.runtimes.filter((r) => g.instances.includes(r.config.name));
-        if (members.length > 0) this.groups.push(new SyncGroupRuntime(g, members, (state) => this.groupState(g, state)));
-      }
-    }
+    const started = this.openAll(next.vrrp.instances.filter((i) => starting.includes(i.name)));
+    if (plan.full) this.buildGroups();
     for (const r of started) if (!r.router) r.start();
-    if (plan.full) for (const g of this.groups) g.start(now());
-    if (plan.full) this.poller?.start();
+    if (plan.full) {
+      for (const g of this.groups) g.start(now());
+      this.poller?.start();
+    }
     this.retrack();
     if (plan.syncDaemonChanged) {
-      const ops = prev.global.lvsSyncDaemon ? [this.stopSyncDaemons()] : [];
-      await Promise.all(ops);
+      if (prev.global.lvsSyncDaemon) await this.stopSyncDaemons();
       for (const r of this.runtimes) this.followSyncDaemon(r.config, r.state.state === 'INIT' ? 'STOP' : r.state.state);
     }
     this.log.info(
@@ -374,8 +378,7 @@ export class VrrpManager {
   private async stopSyncDaemons(): Promise<void> {
     const ipvs = this.options.ipvs;
     if (!ipvs) return;
-    const ops: IpvsOp[] = [{ op: 'stop-daemon', state: 'master' }, { op: 'stop-daemon', state: 'backup' }];
-    this.syncQueue = this.syncQueue.then(() => ipvs.apply(ops).catch(() => []));
+    this.syncQueue = this.syncQueue.then(() => ipvs.apply(STOP_SYNC_DAEMONS).catch(() => []));
     await this.syncQueue;
   }
 

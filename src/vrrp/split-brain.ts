@@ -66,6 +66,14 @@ export function splitBrainStep(s: SplitBrainState, state: VrrpState, intervalMs:
   return { state: { peer, active, since: active ? s.since : undefined } };
 }
 
+/** splitBrainLog is the log line of a split-brain event: a warning when it starts, info when it ends, the peer as fields. */
+export function splitBrainLog(instance: string, vrid: number, e: SplitBrainEvent): { level: 'warn' | 'info'; fields: Record<string, unknown>; message: string } {
+  const fields = { event: e.kind, instance, vrid, peer: e.peer?.address, peerPriority: e.peer?.priority, peerAccepted: e.peer?.accepted, peerDropReason: e.peer?.reason };
+  if (e.kind === 'split-brain-cleared') return { level: 'info', fields: { ...fields, durationMs: Math.round(e.durationMs) }, message: `${instance}: split brain over after ${Math.round(e.durationMs)} ms` };
+  const why = e.peer.accepted ? 'it does not step down' : `its adverts are dropped here (${e.peer.reason ?? 'mismatch'}): check that both sides have the same settings`;
+  return { level: 'warn', fields, message: `${instance}: split brain: ${e.peer.address} (priority ${e.peer.priority}) is Master for VRID ${vrid} too; ${why}` };
+}
+
 function strip(p: PeerAdvert): PeerAdvert {
   return { address: p.address, priority: p.priority, accepted: p.accepted, ...(p.reason !== undefined ? { reason: p.reason } : {}) };
 }

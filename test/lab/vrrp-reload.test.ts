@@ -1,6 +1,7 @@
 // Lab test: SIGHUP reconfigures VRRP in `lvsd run` on both L2 directors — an unchanged reload does not flap, a new
-// priority moves the master, a removed instance hands its VIP over at once and an added one starts; and a password
-// that differs between the two (reloaded in place) makes two Masters, reported as a split brain and cleared after.
+// priority moves the master, a removed instance hands its VIP over at once and an added one starts; a password that
+// differs between the two (reloaded in place) makes two Masters, reported as a split brain and cleared after; VIPs
+// added by a reload are announced one vrrp_garp_interval apart; vrrp_startup_delay holds a restarted director back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCheckout } from '../../src/lab/guest.js';
 import { L2_VIPS, l2Topology } from '../../src/lab/layouts.js';
@@ -133,4 +134,48 @@ describe('VRRP reload (SIGHUP) with lvsd on both L2 directors', () => {
     expect((await status('lvs1')).find((s) => s.name === 'VI_1')?.splitBrain).toBe(false);
     expect(count('lvs1', /"event":"split-brain"/)).toBe(1);
   }, 120_000);
+
+  it('VIPs added by a reload are added in place on the Master and announced one vrrp_garp_interval apart', async () => {
+    const more = (text: string) =>
+      text.replace('global_defs {', 'global_defs {\n    vrrp_garp_interval 0.2').replace(`        ${VIP1}/24 dev eth0\n`, `        ${VIP1}/24 dev eth0\n        192.168.56.141/24 dev eth0\n        192.168.56.142/24 dev eth0\n`);
+    const dump = lab.spawn('client', `exec tcpdump -i eth0 -n -tt -l arp`);
+    await dump.waitForOutput(/listening on/, { timeoutMs: 20_000 });
+    const states = count('lvs1', /"event":"vrrp-state"/);
+    // both sides at once: a Backup drops adverts whose address list differs from its own
+    const [l1] = await Promise.all([reload('lvs1', more(BASE.lvs1)), reload('lvs2', more(BASE.lvs2))]);
+    expect(l1).toMatch(/"updated":\["VI_1"\]/);
+    expect(daemons.lvs1!.output().stdout).toMatch(/"event":"vrrp-instance-updated","instance":"VI_1","changes":\["virtualIpAddresses"\],"state":"MASTER"/);
+    await lab.waitFor('lvs1', `${has('192.168.56.141')} && ${has('192.168.56.142')}`, { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const arps = (await dump.stop({ signal: 'INT' })).stdout;
+    // tcpdump prints the broadcast target hardware address of a gratuitous ARP in parentheses
+    const at = (ip: string) => Number(new RegExp(`^(\\d+\\.\\d+) ARP, Request who-has ${ip.replace(/\./g, '\\.')} (\\([^)]*\\) )?tell ${ip.replace(/\./g, '\\.')}`, 'm').exec(arps)?.[1]) * 1000;
+    if (!(at('192.168.56.141') > 0 && at('192.168.56.142') > 0)) console.log(arps);
+    const spacing = Math.abs(at('192.168.56.142') - at('192.168.56.141'));
+    console.log(`reload added 2 VIPs: gratuitous ARPs ${spacing.toFixed(0)} ms apart (vrrp_garp_interval 0.2)`);
+    expect(spacing).toBeGreaterThanOrEqual(190);
+    expect(spacing).toBeLessThan(600);
+    expect(count('lvs1', /"event":"vrrp-state"/)).toBe(states);
+    expect((await lab.exec('lvs2', has('192.168.56.141'))).code).not.toBe(0);
+    // and removed again by the next reload
+    await Promise.all([reload('lvs1', BASE.lvs1), reload('lvs2', BASE.lvs2)]);
+    await lab.waitFor('lvs1', `! ${has('192.168.56.141')} && ! ${has('192.168.56.142')} && ${has(VIP1)}`, { timeoutMs: 5000 });
+  }, 90_000);
+
+  it('vrrp_startup_delay keeps a restarted lvs1 from preempting until the delay plus master_down_interval', async () => {
+    await daemons.lvs1!.stop({ graceMs: 10_000 });
+    await lab.waitFor('lvs2', has(VIP1), { timeoutMs: 3000 });
+    await lab.writeFile(files.lvs1!, BASE.lvs1.replace('global_defs {', 'global_defs {\n    vrrp_startup_delay 3'));
+    daemons.lvs1 = lab.spawn('lvs1', `exec ${LVSD} run -f ${files.lvs1} ${socket('lvs1')} --state-file /run/lvsd-lvs1-overrides.json --metrics-address off`);
+    await daemons.lvs1.waitForOutput(/"event":"vrrp-state","instance":"VI_1","vrid":51,"from":"BACKUP","to":"MASTER"/, { timeoutMs: 40_000 });
+    const out = daemons.lvs1.output().stdout;
+    const time = (re: RegExp) => Date.parse(new RegExp(`"time":"([^"]+)",${re.source}`).exec(out)?.[1] ?? 'NaN');
+    const took = time(/"event":"vrrp-state","instance":"VI_1","vrid":51,"from":"BACKUP","to":"MASTER"/) - time(/"event":"vrrp-startup-delay"/);
+    const expected = 3000 + masterDownMs(2, 100, 1);
+    console.log(`vrrp_startup_delay 3: lvs1 preempted VI_1 ${took} ms after starting (delay + master_down_interval = ${expected} ms; without the delay ${masterDownMs(2, 100, 1)} ms)`);
+    // lvs1 hears lvs2 at priority 80 and preempts when its first down timer fires: at the end of the delay plus the interval
+    expect(took).toBeGreaterThanOrEqual(expected - 100);
+    expect(took).toBeLessThanOrEqual(expected + 1500);
+    await lab.waitFor('lvs2', lacks(VIP1), { timeoutMs: 3000 });
+  }, 90_000);
 });

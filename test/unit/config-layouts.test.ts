@@ -1,5 +1,5 @@
 // Unit tests: the configurations of the four user layouts and a real-world style file parse (from disk) as intended.
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/check.js';
@@ -62,36 +62,47 @@ describe('config layouts', () => {
     expect(table(b)).toEqual(table(a));
   });
 
-  it('L1: the nginx pair tracks nginx with a weighted script, multicast on one side and unicast nopreempt on the other', () => {
+  it('L1: the nginx pair tracks nginx with a weighted script that restarts it, unicast on both sides, preemption on', () => {
     const master = load('l1-nginx-pair/master.conf');
     expect(master.vrrp.scripts[0]).toMatchObject({ name: 'chk_nginx', script: { argv: ['/etc/keepalived/check_nginx.sh'] }, interval: 2, weight: -30, fall: 2, rise: 2, timeout: 2 });
     expect(vrrp(master)).toEqual(['VI_1 MASTER ens33 vrid67 prio100 adv1 preempt 1111 192.168.67.100/24']);
     expect(master.vrrp.instances[0]).toMatchObject({
+      unicastSrcIp: '192.168.67.11',
+      unicastPeers: [{ address: '192.168.67.12' }],
       trackScripts: [{ name: 'chk_nginx', weight: -30, reverse: false }],
-      notify: { master: { argv: ['/etc/keepalived/notify.sh', 'master'] } },
+      notify: { master: { argv: ['/etc/keepalived/notify.sh', 'master'] }, backup: { argv: ['/etc/keepalived/notify.sh', 'backup'] } },
       virtualIpAddresses: [{ dev: 'ens33', label: 'ens33:1' }],
     });
     expect(master.global).toMatchObject({ scriptUser: { user: 'root' }, enableScriptSecurity: true });
     const backup = load('l1-nginx-pair/backup.conf');
-    expect(vrrp(backup)).toEqual(['VI_1 BACKUP ens33 vrid67 prio80 adv1 nopreempt 1111 192.168.67.100/32']);
+    // the pair must speak the same transport, and the backup must preempt a master whose nginx failed (100 - 30 < 80)
+    expect(vrrp(backup)).toEqual(['VI_1 BACKUP ens33 vrid67 prio80 adv1 preempt 1111 192.168.67.100/24']);
     expect(backup.vrrp.instances[0]).toMatchObject({ unicastSrcIp: '192.168.67.12', unicastPeers: [{ address: '192.168.67.11' }], trackScripts: [{ weight: -20 }] });
-    expect(backup.vrrp.scripts[0]?.script.argv).toEqual(['killall', '-0', 'nginx']);
+    expect(backup.vrrp.scripts[0]?.script.argv).toEqual(['/etc/keepalived/check_nginx.sh']);
   });
 
-  it('L3: the directors balance over the nginx tier VIPs, and the tier is its own VRRP pair', () => {
-    expect(table(load('l3-three-tier/director.conf')).map((l) => l.split(' -> ')[1])).toEqual([
+  it('L3: the directors balance over the nginx tier VIPs, and the tier is its own VRRP pair whose script can move a VIP', () => {
+    const [d1, d2] = [load('l3-three-tier/director1.conf'), load('l3-three-tier/director2.conf')];
+    expect(table(d1).map((l) => l.split(' -> ')[1])).toEqual([
       '192.168.56.111:80 w1 route [192.168.56.111:80 t2 r2 d3 loop6]',
       '192.168.56.112:80 w1 route [192.168.56.112:80 t2 r2 d3 loop6]',
       '192.168.56.111:80 w1 route [192.168.56.111:80 t2 r2 d3 loop6]',
       '192.168.56.112:80 w1 route [192.168.56.112:80 t2 r2 d3 loop6]',
     ]);
-    expect(load('l3-three-tier/director.conf').global.lvsTimeouts).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
-    const tier = load('l3-three-tier/nginx-server1.conf');
-    expect(vrrp(tier)).toEqual(['VI_11 MASTER eth0 vrid61 prio101 adv1 preempt nginx11 192.168.56.111/32', 'VI_12 BACKUP eth0 vrid62 prio100 adv1 preempt nginx12 192.168.56.112/32']);
-    expect(tier.vrrp.instances.map((i) => i.trackScripts)).toEqual([[{ name: 'chk_nginx', weight: 1, reverse: false }], [{ name: 'chk_nginx', weight: 1, reverse: false }]]);
+    expect(table(d2)).toEqual(table(d1));
+    expect(d1.global.lvsTimeouts).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
+    expect(vrrp(d1)).toEqual(['VI_1 MASTER eth0 vrid51 prio100 adv1 preempt 1111 192.168.56.131/32', 'VI_2 BACKUP eth0 vrid52 prio80 adv1 preempt 2222 192.168.56.132/32']);
+    expect(vrrp(d2)).toEqual(['VI_1 BACKUP eth0 vrid51 prio80 adv1 preempt 1111 192.168.56.131/32', 'VI_2 MASTER eth0 vrid52 prio100 adv1 preempt 2222 192.168.56.132/32']);
+    const [t1, t2] = [load('l3-three-tier/nginx-server1.conf'), load('l3-three-tier/nginx-server2.conf')];
+    expect(vrrp(t1)).toEqual(['VI_11 MASTER eth0 vrid61 prio101 adv1 preempt nginx11 192.168.56.111/32', 'VI_12 BACKUP eth0 vrid62 prio100 adv1 preempt nginx12 192.168.56.112/32']);
+    expect(vrrp(t2)).toEqual(['VI_11 BACKUP eth0 vrid61 prio100 adv1 preempt nginx11 192.168.56.111/32', 'VI_12 MASTER eth0 vrid62 prio101 adv1 preempt nginx12 192.168.56.112/32']);
+    expect(t1.vrrp.instances.map((i) => i.trackScripts)).toEqual([[{ name: 'chk_nginx', weight: 2, reverse: false }], [{ name: 'chk_nginx', weight: 2, reverse: false }]]);
+    // a master that loses its script's weight falls strictly below the healthy backup: the VIP moves
+    const weight = t1.vrrp.scripts[0]!.weight;
+    expect(t1.vrrp.instances[0]!.priority).toBeLessThan(t2.vrrp.instances[0]!.priority + weight);
   });
 
-  it('L4: directors that are real servers weigh .104 five times .103', () => {
+  it('L4: directors that are real servers weigh .104 five times .103, and the sync daemon follows VI_1', () => {
     for (const name of ['l4-directors-as-real-servers/master.conf', 'l4-directors-as-real-servers/backup.conf']) {
       const m = load(name);
       expect(table(m)).toEqual([
@@ -99,8 +110,16 @@ describe('config layouts', () => {
         '[192.168.1.120]:tcp:80 wrr route p50 -> 192.168.1.104:80 w5 route [192.168.1.104:80 t10 r3 d3 loop6]',
       ]);
       expect(m.vrrp.instances[0]?.trackScripts).toEqual([{ name: 'monitor_nginx', weight: -15, reverse: false }]);
+      expect(m.vrrp.scripts[0]).toMatchObject({ interval: 1, weight: -15, fall: 2, rise: 2 });
+      expect(m.global.lvsSyncDaemon).toMatchObject({ interface: 'eth0', instance: 'VI_1' });
     }
     expect(vrrp(load('l4-directors-as-real-servers/backup.conf'))).toEqual(['VI_1 BACKUP eth0 vrid120 prio90 adv1 preempt 1111 192.168.1.120/24']);
+  });
+
+  it('ships every script the examples name, executable', () => {
+    for (const f of ['l1-nginx-pair/check_nginx.sh', 'l1-nginx-pair/notify.sh', 'l3-three-tier/chk_nginx.sh', 'l4-directors-as-real-servers/monitor_nginx.sh']) {
+      expect(statSync(`${EXAMPLES}${f}`).mode & 0o111, f).toBe(0o111);
+    }
   });
 
   it('returns a deeply frozen model', () => {

@@ -93,6 +93,15 @@ describe('nginxConfig', () => {
     expect(nginxString('a "b" \\ $x\n')).toBe('a \\"b\\" \\\\ ${lab_dollar}x\\n');
   });
 
+  it('balances over an upstream of web servers (layer 7) and names itself in a header', () => {
+    const lb = nginxConfig('nginx1', { body: 'unused\n', port: 80, upstream: ['192.168.67.21:80', '192.168.67.22:80'] });
+    expect(lb).toContain('upstream lab_upstream {\n        server 192.168.67.21:80;\n        server 192.168.67.22:80;\n    }');
+    expect(lb).toContain('proxy_pass http://lab_upstream;');
+    expect(lb).toContain('add_header X-Lab-Balancer nginx1 always;');
+    expect(lb).not.toContain('return 200');
+    expect(conf).not.toContain('upstream');
+  });
+
   it('starts nginx with its startup error log in the guest /tmp, never the default one', () => {
     expect(nginxStartCommand('rs1', '/c/r/nginx/rs1.conf')).toContain('-e /tmp/rs1/nginx/error.log -c /c/r/nginx/rs1.conf');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../src/lab/errors.js';
+import { l1Topology, l2Topology, l3Topology, l4Topology } from '../../src/lab/layouts.js';
 import { findHost, parseTopology, shellQuote, topologyCommands, type TopologyInput } from '../../src/lab/topology.js';
 
 const l2: TopologyInput = {
@@ -49,6 +50,21 @@ describe('parseTopology', () => {
     });
     expect(findHost(t, 'lb1').nginx).toEqual({ body: 'lb1\n', port: 8080 });
     expect(findHost(t, 'rs1').nginx).toBeNull();
+  });
+
+  it('keeps an nginx upstream of HOST:PORT web servers and rejects anything else', () => {
+    const t = parseTopology({ hosts: [{ name: 'lb1', role: 'realserver', addresses: ['10.0.0.1/24'], nginx: { upstream: ['10.0.0.21:80', 'web2:8080'] } }] });
+    expect(findHost(t, 'lb1').nginx).toEqual({ body: 'lb1\n', port: 80, upstream: ['10.0.0.21:80', 'web2:8080'] });
+    expect(() => parseTopology({ hosts: [{ name: 'lb1', role: 'realserver', addresses: ['10.0.0.1/24'], nginx: { upstream: ['10.0.0.21'] } }] })).toThrow(/expected HOST:PORT/);
+    expect(() => parseTopology({ hosts: [{ name: 'lb1', role: 'realserver', addresses: ['10.0.0.1/24'], nginx: { upstream: [] } }] })).toThrow(LabError);
+  });
+
+  it('describes the four layouts as valid topologies with distinct addresses', () => {
+    for (const t of [l1Topology(), l2Topology(2, 4), l3Topology(4), l4Topology(12)]) expect(() => parseTopology(t)).not.toThrow();
+    expect(findHost(parseTopology(l4Topology(12)), 'client').addresses).toHaveLength(13);
+    expect(findHost(parseTopology(l4Topology(12)), 'client').addresses.at(-1)).toBe('192.168.1.42/24');
+    expect(findHost(parseTopology(l1Topology()), 'nginx1').nginx?.upstream).toEqual(['192.168.67.21:80', '192.168.67.22:80']);
+    expect(parseTopology(l3Topology()).hosts.map((h) => h.name)).toEqual(['lvs1', 'lvs2', 'server1', 'server2', 'app1', 'app2', 'client']);
   });
 
   it('turns on IPv4 forwarding for directors and routers only, and adds the sysctls asked for', () => {

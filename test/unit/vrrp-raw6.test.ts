@@ -33,6 +33,8 @@ class FakeAddon implements Raw6Addon {
   readonly calls: string[] = [];
   readonly sent: { payload: Buffer; destination: Buffer; ifindex: number; source: Buffer | null; hopLimit: number }[] = [];
   queue: (Raw6Message | Error)[] = [];
+  batch = 32;
+  recvCalls = 0;
   onReadable: ((error: string | null) => void) | undefined;
   joinError: Error | undefined;
   sendError: Error | undefined;
@@ -49,10 +51,11 @@ class FakeAddon implements Raw6Addon {
     this.sent.push({ payload, destination, ifindex, source, hopLimit });
     return payload.length;
   }
-  recv6(): Raw6Message | null {
-    const m = this.queue.shift();
-    if (m instanceof Error) throw m;
-    return m ?? null;
+  recv6(): Raw6Message[] {
+    this.recvCalls++;
+    if (this.queue[0] instanceof Error) throw this.queue.shift();
+    const n = this.queue.findIndex((m) => m instanceof Error);
+    return this.queue.splice(0, Math.min(this.batch, n === -1 ? this.queue.length : n)) as Raw6Message[];
   }
   watch6(fd: number, onReadable: (error: string | null) => void): object {
     this.calls.push(`watch6 ${fd}`);
@@ -160,14 +163,17 @@ describe('VrrpSocket6', () => {
     expect(sock.malformed).toBe(1);
   });
 
-  it('drains at most MAX_BURST messages per readable event, so a flood cannot hold the event loop', () => {
+  it('takes messages in batches and at most MAX_BURST per readable event, so a flood cannot hold the event loop', () => {
     const addon = new FakeAddon();
     const { packets } = open(addon);
     addon.queue = Array.from({ length: MAX_BURST + 5 }, () => message());
     addon.onReadable!(null);
     expect(packets).toHaveLength(MAX_BURST);
+    expect(addon.recvCalls).toBe(MAX_BURST / addon.batch);
     addon.onReadable!(null);
     expect(packets).toHaveLength(MAX_BURST + 5);
+    // the second event stopped at the first empty batch
+    expect(addon.recvCalls).toBe(MAX_BURST / addon.batch + 2);
   });
 
   it('reports poll and receive errors with their codes and keeps running', () => {

@@ -1,6 +1,6 @@
 // Unit tests: split-brain detection — which packets count as another Master, and when two Masters are reported and cleared.
 import { describe, expect, it } from 'vitest';
-import { NO_SPLIT_BRAIN, peerAdvert, splitBrainStep, type PeerAdvert, type SplitBrainState } from '../../src/vrrp/split-brain.js';
+import { NO_SPLIT_BRAIN, peerAdvert, splitBrainLog, splitBrainStep, type PeerAdvert, type SplitBrainState } from '../../src/vrrp/split-brain.js';
 import { encode, passwordData } from '../../src/vrrp/packet.js';
 import { validate, type ValidationContext } from '../../src/vrrp/validate.js';
 import type { InboundPacket } from '../../src/vrrp/ip.js';
@@ -64,5 +64,16 @@ describe('splitBrainStep', () => {
     expect(quiet.event).toEqual({ kind: 'split-brain-cleared', peer, durationMs: 4001 });
     expect(splitBrainStep(quiet.state, 'MASTER', 1000, 9000).event).toBeUndefined();
     expect(splitBrainStep(s, 'BACKUP', 1000, 5500).event).toMatchObject({ kind: 'split-brain-cleared' });
+  });
+});
+
+describe('splitBrainLog', () => {
+  it('warns once with the peer and what to check, and logs the end with its duration', () => {
+    const start = splitBrainLog('VI_1', 51, { kind: 'split-brain', peer: { address: '192.168.56.122', priority: 80, accepted: false, reason: 'auth' } });
+    expect(start.level).toBe('warn');
+    expect(start.fields).toEqual({ event: 'split-brain', instance: 'VI_1', vrid: 51, peer: '192.168.56.122', peerPriority: 80, peerAccepted: false, peerDropReason: 'auth' });
+    expect(start.message).toBe('VI_1: split brain: 192.168.56.122 (priority 80) is Master for VRID 51 too; its adverts are dropped here (auth): check that both sides have the same settings');
+    const end = splitBrainLog('VI_1', 51, { kind: 'split-brain-cleared', peer: undefined, durationMs: 4000.4 });
+    expect(end).toMatchObject({ level: 'info', fields: { event: 'split-brain-cleared', durationMs: 4000 }, message: 'VI_1: split brain over after 4000 ms' });
   });
 });

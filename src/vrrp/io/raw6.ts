@@ -1,10 +1,10 @@
-// I/O edge: VRRP over IPv6 raw sockets (IP protocol 112) through lvsd's N-API addon (native/raw6.c) — hop limit 255, source and interface chosen per packet, received messages with hop limit and destination from recvmsg's ancillary data, polled by libuv.
+// I/O edge: VRRP over IPv6 raw sockets (IP protocol 112) through lvsd's N-API addon (native/raw6.c) — hop limit 255, source and interface chosen per packet, received messages with hop limit and destination from recvmmsg's ancillary data, polled by libuv.
 import { addressFromBytes, parseAddress } from '../../util/addr.js';
 import { fromIPv6Payload, VRRP_MCAST_GROUP6, VRRP_TTL, type InboundPacket } from '../ip.js';
 import { loadNativeAddon } from './garp.js';
 import type { VrrpSocketOptions } from './raw4.js';
 
-/** Raw6Message is one message as the addon's recv6 returns it: the VRRP payload and what recvmsg said about it. */
+/** Raw6Message is one message as the addon's recv6 returns it: the VRRP payload and what recvmmsg said about it. */
 export interface Raw6Message {
   readonly data: Buffer;
   /** 16 bytes */
@@ -23,7 +23,8 @@ export interface Raw6Addon {
   open6(ifindex: number): number;
   join6(fd: number, group: Buffer, ifindex: number): void;
   send6(fd: number, payload: Buffer, destination: Buffer, ifindex: number, source: Buffer | null, hopLimit: number): number;
-  recv6(fd: number): Raw6Message | null;
+  /** the queued messages, up to 32 per call (one recvmmsg); [] when none */
+  recv6(fd: number): Raw6Message[];
   watch6(fd: number, onReadable: (error: string | null) => void): object;
   unwatch6(handle: object): void;
   close6(fd: number): void;
@@ -43,8 +44,8 @@ export class Raw6Error extends Error {
   readonly code = 'RAW6_BAD_ADDRESS';
 }
 
-/** MAX_BURST is the most messages one readable event drains before yielding to the event loop (a flood cannot stall timers). */
-export const MAX_BURST = 64;
+/** MAX_BURST is about the most messages one readable event drains before yielding to the event loop (a flood cannot stall timers). */
+export const MAX_BURST = 256;
 
 /**
  * inboundFromRaw6 frames one received message as the validator's InboundPacket; a message without the hop limit or
@@ -116,28 +117,28 @@ export class VrrpSocket6 implements VrrpTransport {
     }
   }
 
-  /** readable drains up to MAX_BURST queued messages; the poll fires again for the rest on the next loop turn. */
+  /** readable drains queued messages, batch by batch, until none is left or MAX_BURST were taken; the poll fires again for the rest on the next loop turn. */
   private readable(error: string | null): void {
     if (this.closed) return;
     if (error !== null) {
       this.onError(Object.assign(new Error(`IPv6 VRRP socket poll: ${error}`), { code: error }));
       return;
     }
-    for (let i = 0; i < MAX_BURST; i++) {
-      let m: Raw6Message | null;
+    for (let taken = 0; taken < MAX_BURST && !this.closed; ) {
+      let batch: Raw6Message[];
       try {
-        m = this.addon.recv6(this.fd);
+        batch = this.addon.recv6(this.fd);
       } catch (err) {
         this.onError(err as Error);
         return;
       }
-      if (m === null) return;
-      const framed = inboundFromRaw6(m);
-      if (!framed.ok) {
-        this.malformed++;
-        continue;
+      if (batch.length === 0) return;
+      taken += batch.length;
+      for (const m of batch) {
+        const framed = inboundFromRaw6(m);
+        if (framed.ok) this.onPacket(framed.packet);
+        else this.malformed++;
       }
-      this.onPacket(framed.packet);
     }
   }
 
