@@ -41,16 +41,17 @@ export class InvalidDesiredStateError extends Error {
   }
 }
 
-const canon = new Map<string, string>();
+// one map per family: looking the address string up as it is (its hash is cached in the string) builds no key
+const canon: Record<Family, Map<string, string>> = { inet: new Map(), inet6: new Map() };
 
 /** canonicalAddress is an address as the kernel reports it (inet_ntop form), so that equal addresses compare equal. */
 export function canonicalAddress(family: Family, address: string): string {
-  const k = `${family} ${address}`;
-  let c = canon.get(k);
+  const m = canon[family];
+  let c = m.get(address);
   if (c === undefined) {
     c = canonical(family, address);
-    if (canon.size >= 1 << 16) canon.clear();
-    canon.set(k, c);
+    if (m.size >= 1 << 16) m.clear();
+    m.set(address, c);
   }
   return c;
 }
@@ -120,19 +121,45 @@ export function timeoutChanges(want: DesiredTimeouts | undefined, have: Timeouts
   return out;
 }
 
+/** sameDest is destChanges(want, have).length === 0 without rendering the fields (a pass compares every destination). */
+function sameDest(want: Destination, have: Destination): boolean {
+  return (
+    want.weight === have.weight &&
+    want.forward === have.forward &&
+    want.upperThreshold === have.upperThreshold &&
+    want.lowerThreshold === have.lowerThreshold &&
+    (want.forward !== 'tunnel' || tunnelText(want) === tunnelText(have))
+  );
+}
+
 type Entry = { readonly service: Service; readonly dests: readonly Destination[] };
+
+// the destinations of an observed entry by destId: a kept table (Reconciler) hands the same entry objects to pass
+// after pass, so each is indexed once; entries are never modified (a replay copies the ones it changes)
+const observedDests = new WeakMap<Entry, Map<string, Destination>>();
+
+/** indexObserved indexes an observed table's destinations ahead of the next diff against it (the Reconciler does it after a pass, off the path of the next one). */
+export function indexObserved(t: Table): void {
+  indexTable(t, false);
+}
 
 function indexTable(t: Table, strict: boolean): Map<string, { entry: Entry; dests: Map<string, Destination> }> {
   const out = new Map<string, { entry: Entry; dests: Map<string, Destination> }>();
   for (const entry of t.services) {
     const id = serviceId(entry.service.key);
     if (out.has(id) && strict) throw new InvalidDesiredStateError(`service ${id} is wanted twice`);
+    const known = strict ? undefined : observedDests.get(entry);
+    if (known) {
+      out.set(id, { entry, dests: known });
+      continue;
+    }
     const dests = new Map<string, Destination>();
     for (const d of entry.dests) {
       const did = destId(d);
       if (dests.has(did) && strict) throw new InvalidDesiredStateError(`destination ${did} is wanted twice in service ${id}`);
       dests.set(did, d);
     }
+    if (!strict) observedDests.set(entry, dests);
     out.set(id, { entry, dests });
   }
   return out;
@@ -186,7 +213,7 @@ export function diff(desired: DesiredState, observed: ObservedState, options: Di
     for (const [did, d] of dests) {
       const old = cur.dests.get(did);
       if (!old) destWrites.push({ op: 'add-dest', service: key, dest: stripDest(d) });
-      else if (destChanges(d, old).length) destWrites.push({ op: 'edit-dest', service: key, dest: stripDest(d) });
+      else if (!sameDest(d, old)) destWrites.push({ op: 'edit-dest', service: key, dest: stripDest(d) });
     }
     for (const [did, old] of cur.dests) {
       if (!dests.has(did)) destDeletes.push({ op: 'del-dest', service: key, dest: { family: old.family, address: old.address, port: old.port } });

@@ -1,7 +1,7 @@
 // Reconcile layer (I/O edge): read the kernel, plan with the pure diff, and write the plan in batches — the only step that writes.
 import type { ApplyFailure, ApplyOptions } from '../ipvs/client.js';
 import type { IpvsOp, ServiceKey, Table, Timeouts } from '../ipvs/types.js';
-import { diff, serviceId, type DesiredState, type DiffOptions, type ObservedState } from './diff.js';
+import { diff, indexObserved, serviceId, type DesiredState, type DiffOptions, type ObservedState } from './diff.js';
 import { replayOps, timeoutsAfter, type StaleSign } from './replay.js';
 
 /** IpvsPort is the part of IpvsClient the reconciler uses (tests may pass anything with this shape). */
@@ -77,11 +77,6 @@ export class Reconciler {
     return this.cache;
   }
 
-  /** forget drops the cached table: the next pass reads the kernel whatever it asks. */
-  forget(): void {
-    this.cache = undefined;
-  }
-
   /** reconcile runs one pass: plan (from the kernel, or from the cached table), then (unless a dry run) apply, and reports every refused operation. */
   async reconcile(desired: DesiredState, options: ReconcileOptions = {}): Promise<ReconcileReport> {
     const cached = options.from === 'cache' ? await this.fromCache(desired) : undefined;
@@ -98,6 +93,8 @@ export class Reconciler {
     }
     const after = replayOps(observed.table, ops, failures);
     this.cache = after.stale.length ? undefined : { table: after.table, timeouts: timeoutsAfter(observed.timeouts, ops, failures) };
+    // the next pass (a health change, waited for) then finds the kept entries indexed
+    if (this.cache) indexObserved(this.cache.table);
     const failedDeletes = new Set(failures.flatMap((f) => (f.op.op === 'del-service' ? [serviceId(f.op.key)] : [])));
     for (const id of [...this.owned.keys()]) if (!failedDeletes.has(id)) this.owned.delete(id);
     for (const { service } of desired.table.services) this.owned.set(serviceId(service.key), service.key);

@@ -14,9 +14,14 @@ const REAL_SERVERS = 10;
 const NGINX = '192.168.56.101';
 /** the virtual services whose first real server is checked (TCP_CHECK against the nginx on rs1); the others have no check */
 const CHECKED = [0, 999, 1999];
-const CYCLES = 2;
-// generous: a health pass that re-reads 2,000 services' destinations takes seconds in the guest (measured: the figures file)
-const BOUND_S = 1.5;
+const CYCLES = 3;
+// generous: measured against what reading the whole table takes in the same lab (`lvsd list`, 2,001 dumps, node's
+// start included), which a pass that re-reads the table pays in full: the median time to act on a health change must
+// stay under half of it, and every one under all of it. On a loaded 2-CPU machine passes that re-read the table took
+// medians of 0.9-2x that read (single ones 0.64-2.7x), passes from the kept table medians of 0.1-0.3x (single ones up
+// to 0.54x: the first pass after start is the slowest)
+const MEDIAN_OF_FULL_READ = 0.5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const vip = (i: number) => `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 const rsAddr = (j: number) => `10.2.0.${j + 1}`;
@@ -89,7 +94,7 @@ describe('lvsd run with 2,000 virtual services × 10 real servers on the guest k
     process.stdout.write(`\ndirector scale figures: ${JSON.stringify(figures)}\n`);
   });
 
-  it('a failed real server leaves the table, and a recovered one returns, within a bound far below a full table read', async () => {
+  it('a failed real server leaves the table, and a recovered one returns, in well under the time of a full table read', async () => {
     const checkedGone = CHECKED.map((i) => `! ipvsadm -L -n -t ${vip(i)}:80 | grep -q ' ${rsAddr(0)}:80 '`).join(' && ');
     const checkedBack = CHECKED.map((i) => `ipvsadm -L -n -t ${vip(i)}:80 | grep -q ' ${rsAddr(0)}:80 '`).join(' && ');
     const down: number[] = [];
@@ -111,8 +116,10 @@ describe('lvsd run with 2,000 virtual services × 10 real servers on the guest k
     // only the checked real servers left, nothing else
     const t = await lab.exec('lvs1', `ipvsadm -L -n -t ${vip(1)}:80 | grep -c ' Route '`, { check: true });
     expect(Number(t.stdout.trim())).toBe(REAL_SERVERS);
-    expect(Math.max(...down)).toBeLessThan(BOUND_S);
-    expect(Math.max(...up)).toBeLessThan(BOUND_S);
+    const full = figures.fullReadS as number;
+    expect(median(down)).toBeLessThan(MEDIAN_OF_FULL_READ * full);
+    expect(median(up)).toBeLessThan(MEDIAN_OF_FULL_READ * full);
+    expect(Math.max(...down, ...up)).toBeLessThan(full);
     expect(lvsd.output().stdout).not.toMatch(/"event":"(apply-failed|cache-stale|reconcile-failed)"/);
   }, 600_000);
 });

@@ -1,7 +1,7 @@
 // Unit tests: the pure diff — minimal operations, edits instead of delete+add, fair normalisation, ownership and order.
 import { describe, expect, it } from 'vitest';
 import type { Destination, IpvsOp, Service, ServiceKey, Stats, Table } from '../../src/ipvs/types.js';
-import { diff, InvalidDesiredStateError, type DesiredState, type DiffOptions, type ObservedState } from '../../src/reconcile/index.js';
+import { destChanges, diff, InvalidDesiredStateError, type DesiredState, type DiffOptions, type ObservedState } from '../../src/reconcile/index.js';
 
 const svcKey = (address: string, port = 80): ServiceKey => ({ kind: 'addr', family: 'inet', protocol: 'tcp', address, port });
 const A = svcKey('10.0.0.1');
@@ -153,5 +153,32 @@ describe('reconcile diff', () => {
     const desired = { table: table([svc(A, { scheduler: 'rr' }), [rs(3)]], [svc(B), [rs(4)]]) };
     const observed = { table: asKernel(table([svc(FOREIGN), []], [svc(A), [rs(1), rs(2)]])) };
     expect(diff(desired, observed, { prune: true })).toEqual(diff(desired, observed, { prune: true }));
+  });
+
+  it('edits a destination exactly when destChanges lists a field, tunnels included', () => {
+    const variants: Partial<Destination>[] = [
+      {},
+      { weight: 0 },
+      { forward: 'route' },
+      { upperThreshold: 5 },
+      { lowerThreshold: 2 },
+      { forward: 'tunnel', tunnel: { type: 'ipip', port: 0, flags: [] } },
+      { forward: 'tunnel', tunnel: { type: 'ipip', port: 0, flags: ['csum'] } },
+      { forward: 'tunnel', tunnel: { type: 'gue', port: 6080, flags: ['csum'] } },
+      { forward: 'tunnel', tunnel: { type: 'gue', port: 6081, flags: ['csum'] } },
+      { forward: 'tunnel', tunnel: { type: 'gue', port: 6080, flags: ['remcsum'] } },
+      { forward: 'tunnel', tunnel: { type: 'gre', port: 0, flags: ['nocsum'] } },
+      { forward: 'masq', tunnel: { type: 'gre', port: 0, flags: ['csum'] } },
+    ];
+    let edits = 0;
+    for (const w of variants) {
+      for (const h of variants) {
+        const ops = diff({ table: table([svc(A), [rs(1, w)]]) }, { table: table([svc(A), [rs(1, h)]]) });
+        const changed = destChanges(rs(1, w), rs(1, h)).length > 0;
+        expect(ops.map((o) => o.op)).toEqual(changed ? ['edit-dest'] : []);
+        if (changed) edits++;
+      }
+    }
+    expect(edits).toBeGreaterThan(100);
   });
 });
