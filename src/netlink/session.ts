@@ -87,6 +87,8 @@ export class Session {
       }, this.timeoutMs);
       this.waiters.set(seq, w);
     });
+    // the kernel's answer can arrive before the send completes: a refusal must not count as unhandled meanwhile
+    done.catch(() => undefined);
     await this.sendDatagram(datagram, 1);
     return done;
   }
@@ -118,6 +120,7 @@ export class Session {
         this.flight = { first, last, failures: [], resolve, reject };
       });
       const flight = this.flight!;
+      landed.catch(() => undefined); // may fail while the send is still under way; awaited below
       await this.sendDatagram(buf.subarray(0, size), j - i);
       await withTimeout(landed, this.timeoutMs, () => new RequestFailure(110, last));
       for (const f of flight.failures) failures.push({ index: i + (f.index - first), errno: f.errno });

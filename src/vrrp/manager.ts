@@ -15,7 +15,8 @@ import { HostNet, LinkWatch, vipSpec, type NetInterface } from './io/net.js';
 import { VrrpSocket4 } from './io/raw4.js';
 import { VrrpSocket6, type VrrpTransport } from './io/raw6.js';
 import { IFA_F_NODAD } from '../netlink/rtnl.js';
-import { instanceTracking, ScriptPoller } from './io/tracking.js';
+import { instanceTracking, ScriptPoller, type SourceAddress } from './io/tracking.js';
+import { SourceAddresses, type SourceChange } from './io/source-watch.js';
 import { SyncGroupRuntime } from './io/sync-group.js';
 import { GarpPacer } from './garp-pacer.js';
 import { STOP_SYNC_DAEMONS, syncDaemonOps } from './sync-daemon.js';
@@ -44,6 +45,8 @@ export class VrrpManager {
   private readonly runner: ScriptRunnerLike;
   private ifaces = new Map<string, NetInterface>();
   private readonly linkUp = new Map<string, boolean>();
+  /** the host's IPv6 addresses and their DAD state, kept by RTNLGRP_IPV6_IFADDR events */
+  private sources: SourceAddresses | undefined;
   private readonly sockets = new Map<string, VrrpTransport>();
   private readonly runtimes: InstanceRuntime[] = [];
   private readonly groups: SyncGroupRuntime[] = [];
@@ -68,6 +71,14 @@ export class VrrpManager {
     this.net = HostNet.open();
     this.ifaces = await this.net.interfaces();
     for (const i of this.ifaces.values()) this.linkUp.set(i.name, i.up);
+    const net = this.net;
+    this.sources = new SourceAddresses(
+      { ipv6Addresses: () => net.ipv6Addresses() },
+      () => this.runtimes.filter((r) => r.config.family === 'inet6').map((r) => r.source),
+      (c) => this.onSource(c),
+      (err) => this.log.warn({ event: 'vrrp-address-watch', err }, `IPv6 address dump: ${err.message}`),
+    );
+    await this.sources.load();
     try {
       this.link = new LinkSender();
     } catch (err) {
@@ -77,6 +88,7 @@ export class VrrpManager {
     this.watch = new LinkWatch(
       (name, index, up) => this.onLink(name, index, up),
       (err) => this.log.warn({ event: 'vrrp-link-watch', err }, `link watch: ${err.message}`),
+      (e) => this.sources?.event(e),
     );
     this.poller = this.newPoller(this.model);
     const delayMs = this.model.global.vrrp.startupDelay * 1000;
@@ -128,7 +140,7 @@ export class VrrpManager {
     if (multicast && inst.interface !== undefined) sock.join(group);
     const s = sock;
     const ttl = inst.unicastTtl ?? 255;
-    const tracking = instanceTracking(inst, (n) => this.linkUp.get(n), (n) => this.scriptStatus(n), this.groupOf(inst.name));
+    const tracking = instanceTracking(inst, (n) => this.linkUp.get(n), (n) => this.scriptStatus(n), this.groupOf(inst.name), this.sourceOf(inst, source));
     this.tracking.set(inst.name, tracking);
     const runtime = new InstanceRuntime(
       inst,
@@ -201,6 +213,22 @@ export class VrrpManager {
     this.linkUp.set(name, up);
     if (was === up) return;
     this.log.info({ event: up ? 'link-up' : 'link-down', interface: name, index }, `interface ${name} is ${up ? 'up' : 'down'}`);
+    // a kept address is made tentative again without an announcement: read the table before leaving FAULT
+    if (up && this.sources) void this.sources.resync().then(() => this.retrack());
+    else this.retrack();
+  }
+
+  /** sourceOf is an IPv6 instance's source address and its state now (undefined for IPv4, whose sends need no usable source). */
+  private sourceOf(inst: VrrpInstance, source: string): SourceAddress | undefined {
+    if (inst.family !== 'inet6') return undefined;
+    const ifindex = inst.interface === undefined ? undefined : this.ifaces.get(inst.interface)?.index;
+    return { address: source, state: this.sources?.state(source, ifindex) ?? 'missing' };
+  }
+
+  /** onSource logs a change of an instance's source address (tentative, usable, DAD failed, gone) and retracks. */
+  private onSource(c: SourceChange): void {
+    const dev = [...this.ifaces.values()].find((i) => i.index === c.index)?.name;
+    this.log.info({ event: 'source-address', interface: dev, index: c.index, address: c.address, from: c.from, to: c.to }, `${dev ?? c.index}: VRRP source ${c.address} is ${c.to}`);
     this.retrack();
   }
 
@@ -208,7 +236,7 @@ export class VrrpManager {
   private retrack(): void {
     for (const r of this.runtimes) {
       const prev = this.tracking.get(r.config.name) ?? { weight: 0, faults: [] };
-      const next = instanceTracking(r.config, (n) => this.linkUp.get(n), (n) => this.scriptStatus(n), this.groupOf(r.config.name));
+      const next = instanceTracking(r.config, (n) => this.linkUp.get(n), (n) => this.scriptStatus(n), this.groupOf(r.config.name), this.sourceOf(r.config, r.source));
       this.tracking.set(r.config.name, next);
       const events = trackingEvents(prev, next);
       if (events.length > 0) this.log.info({ event: 'vrrp-tracking', instance: r.config.name, weight: next.weight, faults: next.faults }, `${r.config.name}: tracking weight ${next.weight}, faults [${next.faults.join(', ')}]`);
@@ -386,6 +414,7 @@ export class VrrpManager {
   async stop(): Promise<void> {
     this.poller?.stop();
     this.watch?.close();
+    this.sources?.stop();
     for (const t of this.garpTimers) clearTimeout(t);
     this.garpTimers.clear();
     await Promise.all(this.runtimes.map((r) => r.stop()));

@@ -1,6 +1,7 @@
 // Lab test: VRRPv3 over IPv6 on the guest kernel — two directors on lvsd (dual master, ff02::12, link-local sources):
 // the master holds the VIP and the client reaches it, link down moves it within master_down_interval + margin and
-// preemption brings it back, adverts with a hop limit other than 255 are dropped; then lvsd against keepalived 2.2.7
+// preemption brings it back; after link down/up the preferred master stays in FAULT until its link-local address has
+// left DAD (never two masters, no EINVAL sends); adverts with a hop limit other than 255 are dropped; then lvsd against keepalived 2.2.7
 // in both roles: right masters, failover both ways, no complaint from keepalived about lvsd's packets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCheckout } from '../../src/lab/guest.js';
@@ -156,9 +157,9 @@ describe('VRRPv3 over IPv6 on the guest kernel', () => {
     });
 
     /** counters are VI6_1's packet counters on a director, from `lvsd status --json` */
-    async function counters(host: string): Promise<{ sent: number; dropped: Record<string, number | undefined> }> {
+    async function counters(host: string): Promise<{ sent: number; sendErrors: number; dropped: Record<string, number | undefined> }> {
       const r = await lab.exec(host, `${LVSD} status --json --control-socket /run/lvsd-${host}.sock`, { check: true });
-      const vrrp = (JSON.parse(r.stdout) as { vrrp: { name: string; counters: { sent: number; dropped: Record<string, number> } }[] }).vrrp;
+      const vrrp = (JSON.parse(r.stdout) as { vrrp: { name: string; counters: { sent: number; sendErrors: number; dropped: Record<string, number> } }[] }).vrrp;
       const c = vrrp.find((x) => x.name === 'VI6_1')?.counters;
       if (!c) throw new Error(`no VI6_1 in lvsd status on ${host}: ${r.stdout}`);
       return c;
@@ -273,6 +274,84 @@ describe('VRRPv3 over IPv6 on the guest kernel', () => {
       expect(after.sent - before.sent).toBeGreaterThanOrEqual(Math.floor(elapsedS / ADVERT) - 1);
     }, 90_000);
   });
+
+  it('after link down/up the preferred master stays in FAULT until its link-local source leaves DAD (advert_int 0.1, shorter than DAD): never two masters, no advert send error', async () => {
+    const ADVERT = 0.1;
+    const daemons = await startDaemons(ADVERT);
+    /** counters are VI6_1's packet counters on a director, from `lvsd status --json` */
+    const counters = async (host: string): Promise<{ sent: number; sendErrors: number }> => {
+      const r = await lab.exec(host, `${LVSD} status --json --control-socket /run/lvsd-${host}.sock`, { check: true });
+      const c = (JSON.parse(r.stdout) as { vrrp: { name: string; counters: { sent: number; sendErrors: number } }[] }).vrrp.find((x) => x.name === 'VI6_1')?.counters;
+      if (!c) throw new Error(`no VI6_1 in lvsd status on ${host}: ${r.stdout}`);
+      return c;
+    };
+    let dump: LabProcess | undefined;
+    try {
+      for (const d of ['lvs1', 'lvs2']) await daemons[d]!.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });
+      // what lvsd logs (ISO time) for VI6_1 and its source address, in guest time like tcpdump's -tt
+      const events = (host: string, since: number, re: RegExp) =>
+        daemons[host]!.output().stdout.split('\n').filter((l) => re.test(l)).map((l) => ({ t: Date.parse(/"time":"([^"]+)"/.exec(l)?.[1] ?? ''), line: l })).filter((e) => e.t >= since);
+      await lab.waitFor('lvs1', has(VIP1), { timeoutMs: 10_000, intervalMs: 200 });
+      dump = lab.spawn('client', "exec tcpdump -i eth0 -n -l -tt -v 'ip6 proto 112'");
+      await dump.waitForOutput(/VRRPv3/, { timeoutMs: 10_000 });
+      const linkDown = Number((await lab.exec('lvs1', 'date +%s%3N; ip link set eth0 down', { check: true })).stdout.trim());
+      let linkUp = 0;
+      let before: Awaited<ReturnType<typeof counters>>;
+      try {
+        await lab.waitFor('lvs2', has(VIP1), { timeoutMs: masterDownMs(3, 80, ADVERT) + 5000, intervalMs: 100 });
+        await new Promise((r) => setTimeout(r, 1000));
+        before = await counters('lvs1');
+      } finally {
+        linkUp = Number((await lab.exec('lvs1', 'date +%s%3N; ip link set eth0 up', { check: true })).stdout.trim());
+      }
+      const ll1 = await linkLocal('lvs1'); // waits for DAD to end
+      await lab.waitFor('lvs1', has(VIP1), { timeoutMs: masterDownMs(3, 100, ADVERT) + 8000, intervalMs: 100 });
+      await lab.waitFor('lvs2', lacks(VIP1), { timeoutMs: 5000, intervalMs: 100 });
+      await new Promise((r) => setTimeout(r, 3000)); // a few more adverts on the wire
+      const after = await counters('lvs1');
+      const wire = (await dump.stop()).stdout;
+      const ll2 = await linkLocal('lvs2');
+      const adverts = [...wire.matchAll(/^(\d+\.\d+) IP6 [^\n]*?payload length: \d+\)\s*(\S+) > \S+: VRRPv3, Advertisement, vrid 61, prio (\d+)/gm)]
+        .map((m) => ({ t: Math.round(Number(m[1]) * 1000), src: m[2]!, prio: Number(m[3]) }))
+        .filter((a) => a.t >= linkUp);
+      const source = events('lvs1', linkDown, /"event":"source-address"/);
+      const states1 = events('lvs1', linkUp, /"event":"vrrp-state","instance":"VI6_1"/);
+      const toMaster = states1.find((e) => /"to":"MASTER"/.test(e.line));
+      const lvs2Yields = events('lvs2', linkUp, /"event":"vrrp-state","instance":"VI6_1","vrid":61,"from":"MASTER","to":"BACKUP"/)[0];
+      const lastFromLvs2 = adverts.filter((a) => a.src === ll2 && a.prio > 0).at(-1);
+      const firstFromLvs1 = adverts.find((a) => a.src === ll1 && a.prio > 0);
+      console.log(
+        `IPv6 link down/up on lvs1: source events ${source.map((e) => /"from":"(\w+)","to":"(\w+)"/.exec(e.line)?.slice(1).join('->')).join(', ')}; ` +
+          `lvs1 ${states1.map((e) => `${/"from":"(\w+)","to":"(\w+)"/.exec(e.line)?.slice(1).join('->')} +${e.t - linkUp} ms`).join(', ')}; ` +
+          `lvs2 MASTER->BACKUP +${lvs2Yields ? lvs2Yields.t - linkUp : '?'} ms; last lvs2 advert +${lastFromLvs2 ? lastFromLvs2.t - linkUp : '-'} ms, first lvs1 advert +${firstFromLvs1 ? firstFromLvs1.t - linkUp : '-'} ms; ` +
+          `lvs1 adverts sent ${after.sent - before!.sent}, send errors ${after.sendErrors - before!.sendErrors}`,
+      );
+      // lvs1 saw its source unusable (removed or tentative) and left FAULT for BACKUP only once it was usable, not straight for MASTER
+      const usable = source.find((e) => /"to":"usable"/.test(e.line) && e.t >= linkUp);
+      expect(source.some((e) => /"to":"(tentative|missing)"/.test(e.line))).toBe(true);
+      expect(usable).toBeDefined();
+      expect(states1[0]?.line).toMatch(/"from":"FAULT","to":"BACKUP"/);
+      expect(states1[0]!.t).toBeGreaterThanOrEqual(usable!.t);
+      expect(toMaster).toBeDefined();
+      // one master at a time: lvs2 advertised VI6_1 until lvs1 became Master, and yielded within 300 ms of it (network + two event loops)
+      expect(lvs2Yields).toBeDefined();
+      expect(lvs2Yields!.t - toMaster!.t).toBeLessThanOrEqual(300);
+      expect(lastFromLvs2).toBeDefined();
+      expect(lastFromLvs2!.t - toMaster!.t).toBeLessThanOrEqual(300);
+      // …and lvs1's first advert after the link came up left the host once it was Master, not before
+      expect(firstFromLvs1).toBeDefined();
+      expect(firstFromLvs1!.t).toBeGreaterThanOrEqual(toMaster!.t - 50);
+      // every advert lvs1 tried after the link came up was sent: no EINVAL from a tentative source
+      expect(after.sendErrors - before!.sendErrors).toBe(0);
+      expect(after.sent - before!.sent).toBeGreaterThanOrEqual(3);
+      const logAfterUp = events('lvs1', linkUp, /not sent|Invalid argument|EINVAL/);
+      expect(logAfterUp.map((e) => e.line)).toEqual([]);
+    } finally {
+      if (dump?.running) await dump.stop();
+      for (const p of Object.values(daemons)) await p.stop({ graceMs: 10_000 });
+      await lab.exec('lvs1', 'ip link set eth0 up');
+    }
+  }, 120_000);
 
   for (const [keepalivedOn, unicast] of [['lvs1', false], ['lvs2', false], ['lvs1', true]] as const) {
     it(`interoperates with keepalived on ${keepalivedOn}${unicast ? ' over unicast (global source and peer)' : ''}: right masters by priority, failover both ways, no complaint from keepalived`, async () => {

@@ -159,6 +159,17 @@ describe('config vrrp: vrrp_instance', () => {
     expect(instance(' interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  fe80::1\n  2001:db8::1/64\n }')).toMatchObject({ family: 'inet6', version: 3 });
   });
 
+  it('warns (only) when a multicast IPv6 instance lists a global address first, as keepalived notes', () => {
+    const body = (vips: string, extra = '') => `vrrp_instance VI6 {\n interface eth0\n virtual_router_id 61\n${extra} virtual_ipaddress {\n${vips}\n }\n}\n`;
+    const global = parse(body('  2001:db8::131/64\n  fe80::61/64'));
+    expect(global.diagnostics).toMatchObject([{ severity: 'warning', code: 'INVALID_ADDRESS', line: 5, message: expect.stringMatching(/first IPv6 virtual address 2001:db8::131 is not link-local/) }]);
+    expect(global.model?.vrrp.instances[0]?.virtualIpAddresses.map((v) => v.address)).toEqual(['2001:db8::131', 'fe80::61']);
+    // link-local first, a unicast instance (keepalived checks multicast ones only), or IPv4: nothing to say
+    expect(parse(body('  fe80::61/64\n  2001:db8::131/64')).diagnostics).toEqual([]);
+    expect(parse(body('  2001:db8::131/64', ' unicast_src_ip 2001:db8::121\n unicast_peer {\n  2001:db8::122\n }\n')).diagnostics).toEqual([]);
+    expect(parse(body('  192.168.56.131/24')).diagnostics).toEqual([]);
+  });
+
   it('starts an address owner (priority 255) as MASTER and keeps nopreempt for BACKUP', () => {
     expect(instance(' interface eth0\n virtual_router_id 1\n priority 255').state).toBe('MASTER');
     expect(instance(' state BACKUP\n interface eth0\n virtual_router_id 1\n nopreempt').preempt).toBe(false);

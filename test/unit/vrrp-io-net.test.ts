@@ -1,7 +1,28 @@
-// Unit tests: virtual_ipaddress lines as rtnetlink addresses (dev index, prefix, label, scope).
+// Unit tests: virtual_ipaddress lines as rtnetlink addresses (dev index, prefix, label, scope), and HostNet's address changes (only when needed, one request at a time).
 import { describe, expect, it } from 'vitest';
 import { memoryFs, parseConfig } from '../../src/config/index.js';
-import { vipSpec } from '../../src/vrrp/io/net.js';
+import { HostNet, vipSpec } from '../../src/vrrp/io/net.js';
+import type { RtAddress, RtAddressSpec } from '../../src/netlink/rtnl.js';
+
+/** FakeRtnl holds addresses like the kernel, logs each request, and notes when two were in flight at once. */
+class FakeRtnl {
+  readonly addrs: RtAddress[] = [];
+  readonly calls: string[] = [];
+  inFlight = 0;
+  overlapped = false;
+  private async op<T>(name: string, f: () => T): Promise<T> {
+    this.calls.push(name);
+    if (++this.inFlight > 1) this.overlapped = true;
+    await new Promise((r) => setTimeout(r, 2));
+    this.inFlight--;
+    return f();
+  }
+  links() { return this.op('links', () => []); }
+  addresses() { return this.op('dump', () => [...this.addrs]); }
+  addAddress(a: RtAddressSpec) { return this.op('add', () => void this.addrs.push({ family: a.family === 'inet' ? 2 : 10, prefix: a.prefix, flags: 0, scope: 0, index: a.index, bytes: Buffer.from(a.bytes) })); }
+  delAddress(a: RtAddressSpec) { return this.op('del', () => void this.addrs.splice(this.addrs.findIndex((x) => x.index === a.index && Buffer.from(a.bytes).equals(x.bytes)), 1)); }
+  close() {}
+}
 
 const F = '/etc/keepalived/keepalived.conf';
 
@@ -25,5 +46,19 @@ describe('vipSpec', () => {
     expect(vipSpec(a!, 2)).toMatchObject({ prefix: 32, scope: undefined, label: undefined });
     const [b] = vips('  2001:db8::1/64');
     expect(vipSpec(b!, 2)).toMatchObject({ family: 'inet6', prefix: 64, label: undefined });
+  });
+});
+
+describe('HostNet address changes', () => {
+  it('adds an address only when missing and removes it only when present (no refused request), one request at a time', async () => {
+    const rtnl = new FakeRtnl();
+    const net = new (HostNet as unknown as new (r: FakeRtnl) => HostNet)(rtnl);
+    const [v] = vips('  2001:db8::131/64');
+    const spec = vipSpec(v!, 2)!;
+    expect(await Promise.all([net.delAddress(spec), net.addAddress(spec), net.addAddress(spec), net.ipv6Addresses()])).toEqual([false, true, false, [{ index: 2, address: '2001:db8::131', flags: 0 }]]);
+    expect(rtnl.calls).toEqual(['dump', 'dump', 'add', 'dump', 'dump']);
+    expect(await net.delAddress(spec)).toBe(true);
+    expect(rtnl.addrs).toEqual([]);
+    expect(rtnl.overlapped).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-// Unit tests: vrrp_script polling with rise/fall through a fake script runner (a hung script never blocks the others), and tracked-object summaries per instance.
+// Unit tests: vrrp_script polling with rise/fall through a fake script runner (a hung script never blocks the others), and tracked-object summaries per instance (an IPv6 source address included).
 import { describe, expect, it } from 'vitest';
 import { memoryFs, parseConfig, type Script } from '../../src/config/index.js';
 import type { ScriptResult, ScriptRunnerLike } from '../../src/health/scripts.js';
@@ -68,5 +68,16 @@ describe('instanceTracking', () => {
     expect(instanceTracking(inst, (n) => links.get(n), () => 'failed')).toEqual({ weight: -40, faults: [] });
     links.set('eth0', false);
     expect(instanceTracking(inst, (n) => links.get(n), () => 'ok').faults).toEqual(['interface:eth0']);
+  });
+
+  it('an IPv6 instance faults while its source address is missing, tentative or DAD-failed, even with dont_track_primary', () => {
+    const v6 = model(`vrrp_instance VI6 {\n interface eth0\n dont_track_primary\n virtual_router_id 61\n priority 100\n virtual_ipaddress {\n  fe80::61\n }\n}\n`).vrrp.instances[0]!;
+    const up = () => true;
+    expect(instanceTracking(v6, up, () => 'ok', undefined, { address: 'fe80::1', state: 'usable' })).toEqual({ weight: 0, faults: [] });
+    for (const state of ['missing', 'tentative', 'dadfailed'] as const) {
+      expect(instanceTracking(v6, up, () => 'ok', undefined, { address: 'fe80::1', state })).toEqual({ weight: 0, faults: ['address:fe80::1'] });
+    }
+    // no source given (IPv4): nothing tracked beyond the interface
+    expect(instanceTracking(v6, () => false, () => 'ok')).toEqual({ weight: 0, faults: [] });
   });
 });

@@ -5,6 +5,7 @@ import type { Statement } from '../parser.js';
 import { endOf, flag, optionalBool, refOf, single, type KeywordSpec, type KeywordTable, type Sem } from './dispatch.js';
 import { INSTANCE_UNSUPPORTED, SCRIPT_UNSUPPORTED, SYNC_GROUP_UNSUPPORTED } from './known.js';
 import { bool, int, ip, oneOf, text, timer, uint } from './values.js';
+import { parseAddress } from '../../util/addr.js';
 import { eachLine, readPeer, readTrack, readVip, trackedInterface, type TrackDraft } from './vrrp-lines.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -295,7 +296,25 @@ export function readInstance(st: Statement, sem: Sem): InstanceDraft | undefined
     written: new Set(sem.children(st).map((c) => c.keyword.value)),
   };
   sem.run(sem.children(st), VRRP_INSTANCE_TABLE, d, { name: `vrrp_instance ${nameTok.value}`, unsupported: INSTANCE_UNSUPPORTED });
+  warnFirstVipNotLinkLocal(d, sem);
   return d;
+}
+
+/**
+ * warnFirstVipNotLinkLocal: RFC 5798 §5.2.9 wants an IPv6 instance's first address link-local; keepalived logs "the
+ * first IPv6 VIP address should be link local" for a multicast instance (an error only with vrrp_strict) and runs on.
+ */
+function warnFirstVipNotLinkLocal(d: InstanceDraft, sem: Sem): void {
+  const first = d.vips[0];
+  const p = first ? parseAddress(first.address) : undefined;
+  if (!first || p?.family !== 'inet6' || d.peers.length > 0) return;
+  if (p.bytes[0] === 0xfe && ((p.bytes[1] ?? 0) & 0xc0) === 0x80) return;
+  sem.sink.warning(
+    'INVALID_ADDRESS',
+    first.source,
+    `vrrp_instance ${d.nameTok.value}: the first IPv6 virtual address ${first.address} is not link-local (RFC 5798 §5.2.9); keepalived notes the same and runs on`,
+    'list a link-local address (fe80::/10) first in virtual_ipaddress, e.g. fe80::VRID/64',
+  );
 }
 
 /** readSyncGroup parses a vrrp_sync_group block. */

@@ -1,10 +1,11 @@
-// I/O edge: what VRRP needs of the host's network through rtnetlink — interfaces (index, MAC, primary address, up), link state events, and virtual addresses added and removed.
+// I/O edge: what VRRP needs of the host's network through rtnetlink — interfaces (index, MAC, primary address, up), link and IPv6 address state events, and virtual addresses added and removed.
 import { createRequire } from 'node:module';
 import type { VirtualIp } from '../../config/model.js';
 import { decodeLink, IFF_UP, NETLINK_ROUTE, RTM_NEWLINK, type RtAddressSpec } from '../../netlink/rtnl.js';
 import { RtnlClient } from '../../netlink/rtnl-client.js';
 import { splitMessages } from '../../netlink/message.js';
 import { addressFromBytes, parseAddress, type IpFamily } from '../../util/addr.js';
+import { decodeAddrEvent, RTNLGRP_IPV6_IFADDR, type AddrEvent } from '../source-address.js';
 
 /** IFF_RUNNING is the link flag "operationally up" (carrier), set with IFF_UP on a working link. */
 export const IFF_RUNNING = 0x40;
@@ -34,9 +35,29 @@ export function vipSpec(vip: VirtualIp, index: number): RtAddressSpec | undefine
   return { family: p.family, index, bytes: p.bytes, prefix: vip.prefix, label: p.family === 'inet' ? vip.label : undefined, scope };
 }
 
-/** HostNet reads interfaces and adds or removes addresses over one NETLINK_ROUTE socket. */
+/**
+ * HostNet reads interfaces and adds or removes addresses over one NETLINK_ROUTE socket, one request at a time (the
+ * kernel refuses a second dump on the socket with EBUSY). An address is added or removed only when a dump shows it
+ * missing or present: a refused request (EEXIST, EADDRNOTAVAIL) whose error reply overtakes the send's completion
+ * rejects inside the netlink session before anyone awaits it, and the process dies of an unhandled rejection.
+ */
 export class HostNet {
+  private chain: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly rtnl: RtnlClient) {}
+
+  /** serial runs one job after the ones before it have ended. */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(job, job);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** present says whether interface `spec.index` holds the address now. */
+  private async present(spec: RtAddressSpec): Promise<boolean> {
+    const fam = spec.family === 'inet' ? 2 : 10;
+    return (await this.rtnl.addresses()).some((a) => a.index === spec.index && a.family === fam && a.bytes.equals(spec.bytes));
+  }
 
   /** open opens the rtnetlink socket. */
   static open(): HostNet {
@@ -45,9 +66,7 @@ export class HostNet {
 
   /** interfaces lists every interface with its primary addresses. */
   async interfaces(): Promise<Map<string, NetInterface>> {
-    // one dump at a time: the kernel answers a second dump on the same socket with EBUSY
-    const links = await this.rtnl.links();
-    const addrs = await this.rtnl.addresses();
+    const { links, addrs } = await this.serial(async () => ({ links: await this.rtnl.links(), addrs: await this.rtnl.addresses() }));
     const out = new Map<string, NetInterface>();
     for (const l of links) {
       const primary: Partial<Record<IpFamily, string>> = {};
@@ -64,26 +83,38 @@ export class HostNet {
     return out;
   }
 
+  /** ipv6Addresses lists every IPv6 address of the host with its IFA_F_* flags (tentative, DAD failed…). */
+  async ipv6Addresses(): Promise<Omit<AddrEvent, 'kind'>[]> {
+    const addrs = await this.serial(() => this.rtnl.addresses());
+    return addrs.filter((a) => a.family === 10 && a.bytes.length === 16).map((a) => ({ index: a.index, address: addressFromBytes('inet6', a.bytes), flags: a.flags }));
+  }
+
   /** addAddress adds an address; true when added, false when it was there already; throws other kernel errors. */
-  async addAddress(spec: RtAddressSpec): Promise<boolean> {
-    try {
-      await this.rtnl.addAddress(spec);
-      return true;
-    } catch (err) {
-      if ((err as { errno?: number }).errno === 17 || /EEXIST|exists/i.test(String((err as Error).message))) return false;
-      throw err;
-    }
+  addAddress(spec: RtAddressSpec): Promise<boolean> {
+    return this.serial(async () => {
+      if (await this.present(spec)) return false;
+      try {
+        await this.rtnl.addAddress(spec);
+        return true;
+      } catch (err) {
+        if ((err as { errno?: number }).errno === 17 || /EEXIST|exists/i.test(String((err as Error).message))) return false;
+        throw err;
+      }
+    });
   }
 
   /** delAddress removes an address; false when it was not there. */
-  async delAddress(spec: RtAddressSpec): Promise<boolean> {
-    try {
-      await this.rtnl.delAddress(spec);
-      return true;
-    } catch (err) {
-      if ((err as { errno?: number }).errno === 99 || /EADDRNOTAVAIL|assign/i.test(String((err as Error).message))) return false;
-      throw err;
-    }
+  delAddress(spec: RtAddressSpec): Promise<boolean> {
+    return this.serial(async () => {
+      if (!(await this.present(spec))) return false;
+      try {
+        await this.rtnl.delAddress(spec);
+        return true;
+      } catch (err) {
+        if ((err as { errno?: number }).errno === 99 || /EADDRNOTAVAIL|assign/i.test(String((err as Error).message))) return false;
+        throw err;
+      }
+    });
   }
 
   /** close releases the socket. */
@@ -99,19 +130,25 @@ interface GroupSocket {
   close(): void;
 }
 
-/** LinkWatch reports link up/down changes as rtnetlink announces them (RTNLGRP_LINK), with no polling. */
+/** LinkWatch reports link up/down changes (RTNLGRP_LINK) and, given `onAddr`, IPv6 address changes (RTNLGRP_IPV6_IFADDR) as rtnetlink announces them, with no polling. */
 export class LinkWatch {
   private readonly sock: GroupSocket;
 
-  constructor(onLink: (name: string, index: number, up: boolean) => void, onError: (err: Error) => void) {
+  constructor(onLink: (name: string, index: number, up: boolean) => void, onError: (err: Error) => void, onAddr?: (e: AddrEvent) => void) {
     const require = createRequire(import.meta.url);
     const { RawNetlinkSocket } = require('netlink/dist/raw.js') as { RawNetlinkSocket: new (p: number, o: object) => GroupSocket };
     this.sock = new RawNetlinkSocket(NETLINK_ROUTE, { messagePeeking: false, msgBufferSize: 65536, recvBufferSize: 1 << 20 });
     this.sock.addMembership(RTNLGRP_LINK);
+    if (onAddr) this.sock.addMembership(RTNLGRP_IPV6_IFADDR);
     this.sock.on('error', onError);
     this.sock.on('message', (buf) => {
       try {
         for (const m of splitMessages(buf)) {
+          const a = onAddr ? decodeAddrEvent(buf, m) : undefined;
+          if (a) {
+            onAddr?.(a);
+            continue;
+          }
           if (m.type !== RTM_NEWLINK && m.type !== RTM_DELLINK) continue;
           const l = decodeLink(buf, m);
           onLink(l.name, l.index, m.type === RTM_NEWLINK && (l.flags & IFF_UP) !== 0 && (l.flags & IFF_RUNNING) !== 0);

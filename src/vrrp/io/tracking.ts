@@ -1,6 +1,7 @@
 // I/O edge: vrrp_script polling (each on its own interval, through the script runner, never blocking adverts) and the tracked objects' verdicts per instance.
 import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../../config/model.js';
 import type { ScriptRunnerLike } from '../../health/scripts.js';
+import type { AddrState } from '../source-address.js';
 import { initialScriptState, scriptResult, summarizeTracking, type ScriptState, type TrackedStatus, type TrackingSummary, type TrackStatus } from '../script-tracker.js';
 
 /** ScriptPoller runs every vrrp_script at its interval and reports verdict changes (rise/fall counted by script-tracker). */
@@ -51,14 +52,25 @@ export class ScriptPoller {
   }
 }
 
-/** trackedStatuses lists an instance's tracked objects and their verdicts: its own interface (unless dont_track_primary), track_interface, track_script, and those of its sync group. */
-export function trackedStatuses(inst: VrrpInstance, linkUp: (name: string) => boolean | undefined, script: (name: string) => TrackStatus, group?: VrrpSyncGroup): TrackedStatus[] {
+/** SourceAddress is an IPv6 instance's source address (link-local or unicast_src_ip) and its state on the host. */
+export interface SourceAddress {
+  readonly address: string;
+  readonly state: AddrState;
+}
+
+/**
+ * trackedStatuses lists an instance's tracked objects and their verdicts: its own interface (unless dont_track_primary),
+ * its IPv6 source address (always: a missing, tentative or DAD-failed source cannot send adverts, so the instance is
+ * in FAULT as keepalived's), track_interface, track_script, and those of its sync group.
+ */
+export function trackedStatuses(inst: VrrpInstance, linkUp: (name: string) => boolean | undefined, script: (name: string) => TrackStatus, group?: VrrpSyncGroup, source?: SourceAddress): TrackedStatus[] {
   const out: TrackedStatus[] = [];
   const link = (name: string): TrackStatus => {
     const up = linkUp(name);
     return up === undefined ? 'failed' : up ? 'ok' : 'failed';
   };
   if (inst.interface !== undefined && !inst.dontTrackPrimary) out.push({ source: `interface:${inst.interface}`, tracked: { weight: 0, reverse: false }, status: link(inst.interface) });
+  if (source !== undefined) out.push({ source: `address:${source.address}`, tracked: { weight: 0, reverse: false }, status: source.state === 'usable' ? 'ok' : 'failed' });
   for (const t of inst.trackInterfaces) out.push({ source: `interface:${t.name}`, tracked: t, status: link(t.name) });
   for (const t of inst.trackScripts) out.push({ source: `script:${t.name}`, tracked: t, status: script(t.name) });
   for (const t of group?.trackInterfaces ?? []) out.push({ source: `group-interface:${t.name}`, tracked: t, status: link(t.name) });
@@ -67,6 +79,6 @@ export function trackedStatuses(inst: VrrpInstance, linkUp: (name: string) => bo
 }
 
 /** instanceTracking is the weight and faults of an instance now. */
-export function instanceTracking(inst: VrrpInstance, linkUp: (name: string) => boolean | undefined, script: (name: string) => TrackStatus, group?: VrrpSyncGroup): TrackingSummary {
-  return summarizeTracking(trackedStatuses(inst, linkUp, script, group));
+export function instanceTracking(inst: VrrpInstance, linkUp: (name: string) => boolean | undefined, script: (name: string) => TrackStatus, group?: VrrpSyncGroup, source?: SourceAddress): TrackingSummary {
+  return summarizeTracking(trackedStatuses(inst, linkUp, script, group, source));
 }
