@@ -19,8 +19,10 @@ class FakeRtnl {
   }
   links() { return this.op('links', () => []); }
   addresses() { return this.op('dump', () => [...this.addrs]); }
-  addAddress(a: RtAddressSpec) { return this.op('add', () => void this.addrs.push({ family: a.family === 'inet' ? 2 : 10, prefix: a.prefix, flags: 0, scope: 0, index: a.index, bytes: Buffer.from(a.bytes) })); }
-  delAddress(a: RtAddressSpec) { return this.op('del', () => void this.addrs.splice(this.addrs.findIndex((x) => x.index === a.index && Buffer.from(a.bytes).equals(x.bytes)), 1)); }
+  private find(a: RtAddressSpec) { return this.addrs.findIndex((x) => x.index === a.index && Buffer.from(a.bytes).equals(x.bytes)); }
+  // refuses as the kernel does: EEXIST for an address that is there, EADDRNOTAVAIL for one that is not
+  addAddress(a: RtAddressSpec) { return this.op('add', () => { if (this.find(a) >= 0) throw Object.assign(new Error('File exists'), { errno: 17 }); this.addrs.push({ family: a.family === 'inet' ? 2 : 10, prefix: a.prefix, flags: 0, scope: 0, index: a.index, bytes: Buffer.from(a.bytes) }); }); }
+  delAddress(a: RtAddressSpec) { return this.op('del', () => { const i = this.find(a); if (i < 0) throw Object.assign(new Error('Cannot assign requested address'), { errno: 99 }); this.addrs.splice(i, 1); }); }
   close() {}
 }
 
@@ -50,13 +52,13 @@ describe('vipSpec', () => {
 });
 
 describe('HostNet address changes', () => {
-  it('adds an address only when missing and removes it only when present (no refused request), one request at a time', async () => {
+  it('takes an address already there or already gone as done, without a dump first, one request at a time', async () => {
     const rtnl = new FakeRtnl();
     const net = new (HostNet as unknown as new (r: FakeRtnl) => HostNet)(rtnl);
     const [v] = vips('  2001:db8::131/64');
     const spec = vipSpec(v!, 2)!;
     expect(await Promise.all([net.delAddress(spec), net.addAddress(spec), net.addAddress(spec), net.ipv6Addresses()])).toEqual([false, true, false, [{ index: 2, address: '2001:db8::131', flags: 0 }]]);
-    expect(rtnl.calls).toEqual(['dump', 'dump', 'add', 'dump', 'dump']);
+    expect(rtnl.calls).toEqual(['del', 'add', 'add', 'dump']);
     expect(await net.delAddress(spec)).toBe(true);
     expect(rtnl.addrs).toEqual([]);
     expect(rtnl.overlapped).toBe(false);
