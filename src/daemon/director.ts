@@ -5,7 +5,7 @@ import type { Model } from '../config/model.js';
 import { HealthMonitor, type HealthMonitorOptions } from '../health/index.js';
 import { describeEndpoint, describeService } from '../ipvs/errors.js';
 import type { IpvsOp } from '../ipvs/types.js';
-import { desiredState, indexHealth, Reconciler, renderFailure, renderOp, virtualServerId, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
+import { desiredState, Reconciler, renderFailure, renderOp, virtualServerId, type IpvsPort, type ReconcileReport } from '../reconcile/index.js';
 import type { OverrideFn } from '../reconcile/desired.js';
 import type { Logger } from './log.js';
 
@@ -103,11 +103,9 @@ export class Director {
 
   private async pass(reason: PassReason): Promise<ReconcileReport> {
     this.passes[reason]++;
-    // one status snapshot, indexed: asking the monitor per real server scans every virtual server (quadratic)
-    const seen = indexHealth(this.monitor.status());
     const desired = desiredState(this.model, {
-      health: seen.health,
-      quorum: new Map(this.model.virtualServers.map((vs) => [virtualServerId(vs), seen.quorumUp(vs.name) ?? true])),
+      health: (vs, rs) => (this.monitor.isUp(vs.name, rs.address, rs.port) === false ? 'down' : 'up'),
+      quorum: new Map(this.model.virtualServers.map((vs) => [virtualServerId(vs), this.monitor.quorumUp(vs.name) ?? true])),
       overrides: this.options.overrides?.(),
     });
     // health and override passes diff against the table the last pass left; start, reload and resync read the kernel

@@ -74,6 +74,7 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
   /** warnings are configuration parts health checking ignores (bind_if, fwmark, unimplemented checkers) */
   warnings: string[] = [];
   private vss = new Map<string, VsEntry>();
+  private byName = new Map<string, VsEntry>();
   private readonly clock: Clock;
   private readonly sched: CheckScheduler<RsEntry>;
   private readonly runner: ScriptRunnerLike | undefined;
@@ -108,14 +109,12 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
 
   /** isUp is whether real server `address`:`port` of virtual server `vsName` is up (undefined if unknown). */
   isUp(vsName: string, address: string, port: number): boolean | undefined {
-    for (const ve of this.vss.values()) if (ve.vs.name === vsName) return ve.servers.get(rsKey({ address, port }))?.up;
-    return undefined;
+    return this.byName.get(vsName)?.servers.get(rsKey({ address, port }))?.up;
   }
 
   /** quorumUp is whether virtual server `vsName` has its quorum (undefined if unknown). */
   quorumUp(vsName: string): boolean | undefined {
-    for (const ve of this.vss.values()) if (ve.vs.name === vsName) return ve.quorumUp;
-    return undefined;
+    return this.byName.get(vsName)?.quorumUp;
   }
 
   /** status is the health of every virtual and real server, with each check's last result. */
@@ -199,6 +198,9 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
     const gone = [...prev.values()].filter((ve) => !next.has(ve.key));
     for (const ve of gone) removed.push(...ve.servers.values());
     this.vss = next;
+    // by name, the first of a name wins (a reconcile pass asks for every real server: a scan each was quadratic)
+    this.byName = new Map();
+    for (const ve of next.values()) if (!this.byName.has(ve.vs.name)) this.byName.set(ve.vs.name, ve);
     // subscriptions are dropped only after every new one was made, so a check moving between servers keeps its state
     for (const [e, k] of stale) this.sched.remove(e, k);
     for (const e of removed) {

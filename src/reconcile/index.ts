@@ -18,5 +18,4 @@ export {
 } from './diff.js';
 export { countByKind, destText, renderFailure, renderOp, renderPlan, serviceText, summarizePlan } from './render.js';
 export { apply, observe, Reconciler, type IpvsPort, type ObserveFrom, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
-export { indexHealth, type HealthIndex } from './health-index.js';
 export { applyOps, replayOps, timeoutsAfter, type Refusal, type Replayed, type StaleSign } from './replay.js';
