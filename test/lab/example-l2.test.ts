@@ -71,7 +71,9 @@ describe('examples/l2-dr-directors on the guest kernel', () => {
     const bound = masterDownMs(2, 80, 1) / 1000;
     const moved = await timed(lab, 'lvs2', () => lab.exec('lvs1', 'ip link set eth0 down', { check: true }), holds(VIP1), (bound + 5) * 1000);
     console.log(`L2 example: ${VIP1} held by lvs2 ${moved.toFixed(2)} s after lvs1's link went down (master_down_interval ${bound.toFixed(2)} s)`);
-    expect(moved).toBeLessThanOrEqual(bound + 1.5);
+    // timed from before `ip link set` starts in the guest and polled: both cost up to ~1 s on a loaded machine (the
+    // precise bound, master_down + 100 ms from the kernel's link-down, is test/lab/vrrp-l2.test.ts's)
+    expect(moved).toBeLessThanOrEqual(bound + 3);
     expect((await fetchFrom(lab, VIP1, B)).every((b) => b === 'rs1' || b === 'rs2')).toBe(true);
     const returned = await timed(lab, 'lvs1', () => lab.exec('lvs1', 'ip link set eth0 up', { check: true }), holds(VIP1), 10_000);
     await lab.waitFor('lvs2', lacks(VIP1), { timeoutMs: 5000 });

@@ -100,7 +100,9 @@ describe('examples/l3-three-tier on the guest kernel', () => {
     const bound = masterDownMs(2, 80, 1) / 1000;
     const moved = await timed(lab, 'lvs2', () => lab.exec('lvs1', 'ip link set eth0 down', { check: true }), holds(VIP1), (bound + 5) * 1000);
     console.log(`L3 example: lvs1's link down -> ${VIP1} on lvs2 after ${moved.toFixed(2)} s (master_down_interval ${bound.toFixed(2)} s)`);
-    expect(moved).toBeLessThanOrEqual(bound + 1.5);
+    // timed from before `ip link set` starts in the guest and polled: both cost up to ~1 s on a loaded machine (the
+    // precise bound, master_down + 100 ms from the kernel's link-down, is test/lab/vrrp-l2.test.ts's)
+    expect(moved).toBeLessThanOrEqual(bound + 3);
     expect((await balancers(lab, VIP1, P4)).every((g) => /^server[12]\/app[12]$/.test(g))).toBe(true);
     await lab.exec('lvs1', 'ip link set eth0 up', { check: true });
     await lab.waitFor('lvs1', holds(VIP1), { timeoutMs: 15_000 });

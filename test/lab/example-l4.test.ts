@@ -113,7 +113,9 @@ describe('examples/l4-directors-as-real-servers on the guest kernel', () => {
   it('the master losing its link hands the VIP to the backup, which serves alone, and takes it back when the link returns', async () => {
     const bound = masterDownMs(2, 90, 1) / 1000;
     const moved = await timed(lab, 'lvs103', () => lab.exec('lvs104', 'ip link set eth0 down', { check: true }), holds(L4_VIP), (bound + 5) * 1000);
-    expect(moved).toBeLessThanOrEqual(bound + 1.5);
+    // timed from before `ip link set` starts in the guest and polled: both cost up to ~1 s on a loaded machine (the
+    // precise bound, master_down + 100 ms from the kernel's link-down, is test/lab/vrrp-l2.test.ts's)
+    expect(moved).toBeLessThanOrEqual(bound + 3);
     // connections to .104 now time out (connect_timeout 10): it leaves lvs103's table within the TCP_CHECK bound
     const gone = await timed(lab, 'lvs103', async () => {}, `! ${inTable(L4_VIP, RS104)}`, (BOUND_S + 5) * 1000);
     console.log(`L4 example: lvs104's link down -> VIP on lvs103 after ${moved.toFixed(2)} s (master_down_interval ${bound.toFixed(2)} s), .104 out of its table ${gone.toFixed(1)} s later (bound ${BOUND_S} s)`);

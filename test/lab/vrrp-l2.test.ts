@@ -22,6 +22,9 @@ describe('VRRP: lvsd on both L2 directors on the guest kernel', () => {
     for (const d of [1, 2] as const) {
       const conf = await lab.writeFile(`lvs${d}${nopreempt ? '-nopreempt' : ''}.conf`, l2VrrpConfig({ director: d, version: 2, advertInt: ADVERT, nopreempt, syncDaemon: true }));
       daemons[`lvs${d}`] = lab.spawn(`lvs${d}`, `exec ${LVSD} run -f ${conf}`);
+      // with nopreempt whoever becomes Master first keeps the VIP: lvs1 must hold VI_1 before lvs2 starts (under load
+      // lvs2 could otherwise reach its master-down timeout first, as it would with keepalived)
+      if (nopreempt && d === 1) await lab.waitFor('lvs1', has(VIP1), { timeoutMs: 30_000, intervalMs: 200 });
     }
     for (const d of ['lvs1', 'lvs2']) await daemons[d]!.waitForOutput(/"event":"ready"/, { timeoutMs: 30_000 });
   }
