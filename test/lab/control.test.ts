@@ -181,7 +181,12 @@ describe('lvsd status and control on an L2 director', () => {
   }, 60_000);
 
   it('status --json parses and carries the table, stats, health and overrides', async () => {
-    const s = await statusJson(lab);
+    // the kernel folds its per-CPU counters into the totals every 2 s: the last requests show up within that
+    let s = await statusJson(lab);
+    for (let i = 0; i < 6 && Number(s.services[0]?.stats?.conns) < 6; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      s = await statusJson(lab);
+    }
     expect(s.ipvs).toEqual({ version: '1.2.1', connTableSize: 4096 });
     const svc = s.services[0]!;
     expect(svc).toMatchObject({ listing: 'TCP  192.168.56.131:80 wrr', virtualServer: '[192.168.56.131]:tcp:80', inKernel: true });

@@ -57,6 +57,10 @@ describe('VRRP scripts: track_script weights, notify, hung scripts', () => {
   it('keeps the VIP on the higher priority while a hung script times out, and runs notify_master', async () => {
     await lab.waitFor('lvs1', has, { timeoutMs: 15_000, intervalMs: 200 });
     await lab.waitFor('lvs1', 'test -f /run/lvs1-master', { timeoutMs: 5000 });
+    // both start as Backup with master_down 0.36 / 0.37 s: startup jitter can make both Master for a moment, after
+    // which lvs2 yields to the higher priority (RFC 5798 §6.4.3). Watch from when lvs2 has settled as Backup.
+    await lab.waitFor('lvs2', `! ${has}`, { timeoutMs: 5000, intervalMs: 100 });
+    await new Promise((r) => setTimeout(r, 1000));
     // three runs of chk_hang killed at its 1 s timeout later, lvs2 never took the VIP back: adverts kept flowing at 100 ms
     const seen = daemons[1]!.output().stdout.length;
     await new Promise((r) => setTimeout(r, 3500));
