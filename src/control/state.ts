@@ -1,6 +1,6 @@
 // Control layer: the override state file — its validated JSON form (pure) and an atomic file store (edge).
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ControlError } from './errors.js';
 import type { Override } from './overrides.js';
@@ -65,24 +65,9 @@ export function fileOverrideStore(path: string): OverrideStore {
       return parseOverrides(text, path);
     },
     save(list) {
-      const dir = dirname(path);
-      const tmp = `${path}.tmp-${process.pid}`;
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        writeFileSync(tmp, serializeOverrides(list), { mode: 0o600 });
-        const fd = openSync(tmp, 'r');
-        fsyncSync(fd);
-        closeSync(fd);
-        renameSync(tmp, path);
-        const dfd = openSync(dir, 'r');
-        fsyncSync(dfd);
-        closeSync(dfd);
+        writeFileAtomic(path, serializeOverrides(list), { dir: 0o700, file: 0o600 });
       } catch (err) {
-        try {
-          rmSync(tmp, { force: true });
-        } catch {
-          // the folder itself is unusable: nothing was left behind
-        }
         throw new ControlError('CONTROL_STATE', `cannot write state file ${path}: ${(err as Error).message} (choose another with --state-file)`);
       }
     },

@@ -1,6 +1,6 @@
 // Realserver layer: the state file — its validated JSON form (pure) and an atomic file store (edge).
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { readFileSync, rmSync } from 'node:fs';
 import { z } from 'zod';
 import { RealserverError } from './errors.js';
 import { DEFAULT_STATE_FILE, EMPTY_STATE, type RealserverState } from './model.js';
@@ -88,24 +88,9 @@ export function fileStateStore(path: string = DEFAULT_STATE_FILE): StateStore {
     },
     exists: () => read() !== undefined,
     save(s) {
-      const dir = dirname(path);
-      const tmp = `${path}.tmp-${process.pid}`;
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o755 });
-        writeFileSync(tmp, serializeState(s), { mode: 0o644 });
-        const fd = openSync(tmp, 'r');
-        fsyncSync(fd);
-        closeSync(fd);
-        renameSync(tmp, path);
-        const dfd = openSync(dir, 'r');
-        fsyncSync(dfd);
-        closeSync(dfd);
+        writeFileAtomic(path, serializeState(s), { dir: 0o755, file: 0o644 });
       } catch (err) {
-        try {
-          rmSync(tmp, { force: true });
-        } catch {
-          // the folder itself is unusable: nothing was left behind
-        }
         throw new RealserverError('RS_STATE', `cannot write state file ${path}: ${(err as Error).message} (choose another with --state-file)`);
       }
     },
