@@ -61,3 +61,10 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
     npm install --no-audit --no-fund
   fi
 fi
+
+# native/ (the packet addon and the script launcher): rebuilt when a source is newer than what was built from it
+built=native/build/Release
+if [[ ! -x $built/lvsd-spawn || ! -f $built/lvsd_packet.node ]] || [[ -n $(find native -maxdepth 1 \( -name '*.c' -o -name '*.h' -o -name binding.gyp \) -newer "$built/lvsd-spawn" -print -quit) ]]; then
+  echo "setup: building native/"
+  npm run --silent install
+fi

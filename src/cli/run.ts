@@ -5,6 +5,7 @@ import { standAside } from '../daemon/backup-only.js';
 import { Director } from '../daemon/director.js';
 import { createLogger, type Logger } from '../daemon/log.js';
 import { notifyReady } from '../daemon/sdnotify.js';
+import { openSpawnHelper } from '../health/spawn-helper.js';
 import { IpvsClient } from '../ipvs/client.js';
 import { DEFAULT_METRICS_ADDRESS, formatListenAddress, MetricsError, parseMetricsAddress, type ListenAddress } from '../metrics/address.js';
 import { VrrpManager } from '../vrrp/manager.js';
@@ -57,18 +58,28 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     if (err instanceof ControlError) throw new CliError(`${err.message} [${err.code}]`, err.code === 'CONTROL_ALREADY_RUNNING' ? 3 : 1);
     throw err;
   });
+  // scripts are started by a small helper process: forking this one stalls its event loop (tens to hundreds of ms
+  // in a user-mode kernel), which would delay VRRP adverts; started before anything runs on timers
+  const launcher = await openSpawnHelper({
+    exited: (reason, lost) => log.error({ event: 'spawn-helper-exited', reason, scriptsLost: lost }, `${reason}; it is started again for the next script`),
+  }).catch((err: unknown) => {
+    log.warn({ event: 'spawn-helper-unavailable', err: (err as Error).message }, `scripts are forked from lvsd itself: ${(err as Error).message}`);
+    return null;
+  });
+  if (launcher === undefined) log.warn({ event: 'spawn-helper-missing' }, 'native/build/Release/lvsd-spawn is missing (run `npm install`): scripts are forked from lvsd itself, which can delay VRRP adverts');
   const client = await IpvsClient.open();
   const m = metricsAt ? await import('../metrics/index.js') : undefined;
   const checks = m ? new m.CheckMetrics() : undefined;
-  const director = new Director(model, client, log, { resyncMs, keepOnExit: opts.keepOnExit, overrides: control.overrides, ...(checks ? { health: { onCheckEnd: checks.observe } } : {}) });
+  const director = new Director(model, client, log, { resyncMs, keepOnExit: opts.keepOnExit, overrides: control.overrides, health: { launcher: launcher ?? undefined, ...(checks ? { onCheckEnd: checks.observe } : {}) } });
   // VRRP runs in the same process: instances start once the table is in place, so a new Master serves at once
-  const vrrp = model.vrrp.instances.length > 0 ? new VrrpManager(model, log, { ipvs: client }) : undefined;
+  const vrrp = model.vrrp.instances.length > 0 ? new VrrpManager(model, log, { ipvs: client, launcher: launcher ?? undefined }) : undefined;
   // the endpoint is bound before anything is applied: an address in use stops lvsd before it touches the kernel
   const metrics = m && metricsAt
     ? await m.serveMetrics(metricsAt, m.createMetrics({ ipvs: client, health: director, vrrp: vrrp ?? m.NO_VRRP, reconcile: director }, { checks }).scrape, (f, msg) => log.warn(f, msg)).catch(async (err: unknown) => {
         // nothing may keep the process alive: it exits with the error
         client.close();
         await control.close();
+        await launcher?.close();
         throw err;
       })
     : undefined;
@@ -114,6 +125,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   await director.stop();
   restoreBackupOnly();
   await metrics?.close();
+  await launcher?.close();
   client.close();
   log.info({ event: 'stopped' }, 'lvsd stopped');
 }

@@ -5,6 +5,7 @@ import type { CheckStatus, HealthEvents, HealthModel, RealServerStatus, ScriptEv
 import { systemClock, type Clock } from './clock.js';
 import { initialQuorum, quorumStep, quorumThreshold } from './quorum.js';
 import { CheckScheduler, checkKey, connectionKey, type CheckDef, type ProbeReport } from './scheduler.js';
+import type { Launcher } from './launcher.js';
 import { ScriptRunner, type ScriptResult, type ScriptRunnerLike } from './scripts.js';
 import { tcpCheck, type CheckResult, type Probe } from './tcp-check.js';
 import { freshSeed, migrateSeed, type SeedState } from './tracker.js';
@@ -25,6 +26,8 @@ export interface HealthMonitorOptions {
   readonly scripts?: ScriptRunnerLike | false | undefined;
   /** notify scripts are killed after this long (default 10 s) */
   readonly scriptTimeoutMs?: number | undefined;
+  /** how the default runner starts scripts (the daemon's spawn helper); forked from this process when unset */
+  readonly launcher?: Launcher | undefined;
   /** omega scripts on stop are killed after this long (keepalived: 1 s) */
   readonly stopScriptTimeoutMs?: number | undefined;
   readonly onCheckStart?: ((key: string, idealAt: number, startedAt: number) => void) | undefined;
@@ -84,7 +87,7 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
   constructor(model: HealthModel, private readonly options: HealthMonitorOptions = {}) {
     super();
     this.clock = options.clock ?? systemClock;
-    this.runner = options.scripts === false ? undefined : (options.scripts ?? new ScriptRunner({ timeoutMs: options.scriptTimeoutMs }));
+    this.runner = options.scripts === false ? undefined : (options.scripts ?? new ScriptRunner({ timeoutMs: options.scriptTimeoutMs, launcher: options.launcher }));
     this.sched = new CheckScheduler<RsEntry>({
       clock: this.clock,
       probe: options.probe ?? tcpCheck,

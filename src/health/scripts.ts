@@ -1,7 +1,7 @@
-// Health layer (I/O edge): runs notify scripts as their user, with a timeout and captured output, never blocking the caller; failures are values.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Health layer (I/O edge): runs notify scripts as their user through a Launcher, queued, with a timeout and captured output; failures are values.
 import { readFileSync } from 'node:fs';
 import type { Script } from '../config/model.js';
+import { directLauncher, type Launch, type Launcher } from './launcher.js';
 
 /** UserRecord is one passwd entry lvsd needs: name, uid and primary gid. */
 export interface UserRecord {
@@ -41,7 +41,7 @@ export function parseGroup(text: string): Map<string, number> {
   return out;
 }
 
-/** systemUserDb reads the passwd and group files at each lookup (scripts are rare; edits are seen at once). */
+/** systemUserDb reads the passwd and group files at each lookup (the script runner keeps what it found until a reload). */
 export function systemUserDb(passwdFile = '/etc/passwd', groupFile = '/etc/group'): UserDb {
   const read = (f: string): string => {
     try {
@@ -118,6 +118,8 @@ export interface ScriptRunnerOptions {
   readonly defaults?: ScriptDefaults | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
   readonly self?: { readonly uid: number; readonly gid: number } | undefined;
+  /** how processes are started: the daemon's spawn helper, else forked from this process */
+  readonly launcher?: Launcher | undefined;
 }
 
 /** ScriptRunnerLike is what the health monitor needs of a script runner (tests inject fakes). */
@@ -137,18 +139,22 @@ interface Job {
 /** ScriptRunner runs scripts asynchronously: each run resolves (never rejects) to a ScriptResult. */
 export class ScriptRunner implements ScriptRunnerLike {
   private readonly queue: Job[] = [];
-  private readonly children = new Set<ChildProcess>();
+  private readonly launches = new Set<Launch>();
+  private readonly identities = new Map<string, IdentityResult>();
+  private readonly launcher: Launcher;
   private active = 0;
   private defaults: ScriptDefaults | undefined;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: ScriptRunnerOptions = {}) {
     this.defaults = opts.defaults;
+    this.launcher = opts.launcher ?? directLauncher();
   }
 
-  /** setDefaults changes the script_user (on reload). */
+  /** setDefaults changes the script_user (on reload); users and groups are looked up again from then on. */
   setDefaults(defaults: ScriptDefaults | undefined): void {
     this.defaults = defaults;
+    this.identities.clear();
   }
 
   /** running is how many scripts run or wait now. */
@@ -179,7 +185,7 @@ export class ScriptRunner implements ScriptRunnerLike {
   /** killAll kills every running script's process group and drops the queue (their results say so). */
   killAll(): void {
     for (const job of this.queue.splice(0)) job.resolve(notRun(job.script, 'not run: lvsd is stopping'));
-    for (const child of this.children) killGroup(child);
+    for (const run of this.launches) run.kill();
   }
 
   private pump(): void {
@@ -197,85 +203,32 @@ export class ScriptRunner implements ScriptRunnerLike {
 
   private exec(job: Job): Promise<ScriptResult> {
     const { script } = job;
-    const self = this.opts.self ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-    const id = resolveIdentity(script, this.defaults, this.opts.db ?? systemUserDb(), self);
+    // resolved once per user/group until the next reload, as keepalived resolves them when it reads its configuration:
+    // a check running every second does not read /etc/passwd every second
+    const key = `${script.user ?? ''}\0${script.group ?? ''}`;
+    let id = this.identities.get(key);
+    if (!id) {
+      const self = this.opts.self ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+      id = resolveIdentity(script, this.defaults, this.opts.db ?? systemUserDb(), self);
+      this.identities.set(key, id);
+    }
     if (!id.ok) return Promise.resolve(notRun(script, id.error));
-    const [file, ...args] = script.argv;
-    if (!file) return Promise.resolve(notRun(script, 'empty script command', id.identity.user));
-    const t0 = performance.now();
-    const limit = this.opts.maxOutputBytes ?? 16_384;
-    return new Promise((resolve) => {
-      let child: ChildProcess;
-      try {
-        child = spawn(file, args, {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          detached: true, // its own process group, so a timeout kills the script's children too
-          env: this.opts.env ?? { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
-          ...(id.identity.switch ? { uid: id.identity.uid, gid: id.identity.gid } : {}),
-        });
-      } catch (err) {
-        resolve(notRun(script, errText(err), id.identity.user));
-        return;
-      }
-      this.children.add(child);
-      const out = capture(child.stdout, limit);
-      const err = capture(child.stderr, limit);
-      let timedOut = false;
-      let spawnError: string | undefined;
-      let settled = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup(child);
-      }, job.timeoutMs);
-      const done = (code: number | null, signal: NodeJS.Signals | null): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.children.delete(child);
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        resolve({ argv: script.argv, user: id.identity.user, code, signal, timedOut, durationMs: performance.now() - t0, stdout: out(), stderr: err(), ...(spawnError ? { error: spawnError } : {}) });
-      };
-      child.once('error', (e) => {
-        spawnError = errText(e);
-        done(null, null);
-      });
-      child.once('close', (code, signal) => done(code, signal));
-      // a grandchild that left the process group may hold the pipes open: do not wait for them long
-      child.once('exit', (code, signal) => setTimeout(() => done(code, signal), 200).unref());
+    const env = this.opts.env ?? { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+    const run = this.launcher.launch({
+      argv: script.argv,
+      ...(id.identity.switch ? { as: { uid: id.identity.uid, gid: id.identity.gid } } : {}),
+      timeoutMs: job.timeoutMs,
+      maxOutputBytes: this.opts.maxOutputBytes ?? 16_384,
+      env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    });
+    this.launches.add(run);
+    return run.result.then((r) => {
+      this.launches.delete(run);
+      return { argv: script.argv, user: id.identity.user, ...r };
     });
   }
 }
 
 function notRun(script: Script, error: string, user?: string): ScriptResult {
   return { argv: script.argv, user: user ?? script.user, code: null, signal: null, timedOut: false, durationMs: 0, stdout: '', stderr: '', error };
-}
-
-function capture(stream: NodeJS.ReadableStream | null, limit: number): () => string {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  stream?.on('data', (b: Buffer) => {
-    const room = limit - size;
-    if (b.length > room) truncated = true;
-    if (room <= 0) return;
-    chunks.push(b.subarray(0, room));
-    size += Math.min(b.length, room);
-  });
-  stream?.on('error', () => undefined);
-  return () => Buffer.concat(chunks).toString('utf8') + (truncated ? '\n[output truncated]' : '');
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
-}
-
-function errText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(err);
 }

@@ -1,6 +1,7 @@
 // Daemon layer: the VRRP manager — every vrrp_instance of the configuration running on raw sockets with real timers, VIPs through rtnetlink, GARP, scripts, notify and the IPVS sync daemon.
 import type { Model, VirtualIp, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import type { Logger } from '../daemon/log.js';
+import type { Launcher } from '../health/launcher.js';
 import { ScriptRunner, type ScriptRunnerLike } from '../health/scripts.js';
 import type { ApplyFailure } from '../ipvs/client.js';
 import type { IpvsOp } from '../ipvs/types.js';
@@ -30,6 +31,8 @@ export interface SyncDaemonPort {
 export interface VrrpManagerOptions {
   readonly ipvs?: SyncDaemonPort | undefined;
   readonly scripts?: ScriptRunnerLike | undefined;
+  /** how the default runner starts scripts (the daemon's spawn helper, so adverts never wait on a fork) */
+  readonly launcher?: Launcher | undefined;
 }
 
 export type { InstanceStatus, InstanceTimers } from './io/instance-status.js';
@@ -57,7 +60,7 @@ export class VrrpManager {
   private readonly garpTimers = new Set<NodeJS.Timeout>();
 
   constructor(private model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
-    this.runner = options.scripts ?? new ScriptRunner({ defaults: model.global.scriptUser });
+    this.runner = options.scripts ?? new ScriptRunner({ defaults: model.global.scriptUser, launcher: options.launcher });
     this.pacer = new GarpPacer(model.global.vrrp.garpInterval * 1000, model.global.vrrp.gnaInterval * 1000);
   }
 

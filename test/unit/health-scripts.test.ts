@@ -1,7 +1,10 @@
 // Unit tests: notify scripts — user/group resolution as keepalived does it, timeouts that kill the whole process group, errors as values.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { directLauncher, type Launcher } from '../../src/health/launcher.js';
 import { parseGroup, parsePasswd, resolveIdentity, ScriptRunner, type UserDb } from '../../src/health/scripts.js';
+import { HelperLauncher, SPAWN_HELPER_FILE } from '../../src/health/spawn-helper.js';
+import { findNativeBuild } from '../../src/util/native.js';
 
 const db: UserDb = {
   user: (n) => parsePasswd('root:x:0:0::/root:/bin/sh\nkeepalived_script:x:998:997::/:/usr/sbin/nologin\nweb:x:1000:1000::/home/web:/bin/sh\n').get(n),
@@ -47,8 +50,17 @@ describe('health scripts: who runs them', () => {
   });
 });
 
-describe('health scripts: running them', () => {
-  const runner = (timeoutMs = 5000) => new ScriptRunner({ timeoutMs, self, db: { user: () => undefined, group: () => undefined } });
+const helperFile = findNativeBuild(SPAWN_HELPER_FILE);
+if (!helperFile) throw new Error(`native/build/Release/${SPAWN_HELPER_FILE} is missing: run \`npm run setup\` (it builds native/)`);
+const helper = new HelperLauncher(helperFile);
+afterAll(() => helper.close());
+const launchers: [string, Launcher][] = [
+  ['forked by lvsd', directLauncher()],
+  ['through the spawn helper', helper],
+];
+
+describe.each(launchers)('health scripts: running them, %s', (_name, launcher) => {
+  const runner = (timeoutMs = 5000) => new ScriptRunner({ timeoutMs, self, launcher, db: { user: () => undefined, group: () => undefined } });
 
   it('captures output and the exit code', async () => {
     const r = await runner().run({ argv: [node, '-e', "process.stdout.write('hello'); process.stderr.write('oops'); process.exit(3)"] });
@@ -71,29 +83,60 @@ describe('health scripts: running them', () => {
 
   it('a missing program is an error value, not a throw', async () => {
     const r = await runner().run({ argv: ['/nonexistent/notify.sh'] });
-    expect(r.error).toMatch(/ENOENT/);
+    expect(r.error).toBe('ENOENT: spawn /nonexistent/notify.sh ENOENT');
     expect(r.code).toBeNull();
   });
 
   it('a user that cannot be used is reported without running anything', async () => {
-    const r = await new ScriptRunner({ self: { uid: 1000, gid: 1000 }, db }).run({ argv: ['/bin/true'], user: 'root' });
+    const r = await new ScriptRunner({ self: { uid: 1000, gid: 1000 }, db, launcher }).run({ argv: ['/bin/true'], user: 'root' });
     expect(r.error).toBe("cannot run scripts as user 'root': lvsd is not running as root");
   });
 
   it('runs as the configured user when lvsd is root', async () => {
     if (self.uid !== 0) return; // switching users needs root
-    const r = await new ScriptRunner({ self, db }).run({ argv: [node, '-e', 'process.stdout.write(String(process.getuid()) + ":" + String(process.getgid()))'], user: 'web', group: 'adm' });
+    const r = await new ScriptRunner({ self, db, launcher }).run({ argv: [node, '-e', 'process.stdout.write(String(process.getuid()) + ":" + String(process.getgid()))'], user: 'web', group: 'adm' });
     // the test's passwd says web is 1000 and adm is 4, whatever the host's files say
     expect(r.stdout).toBe('1000:4');
   });
 
   it('does not let more than maxConcurrent scripts run at once', async () => {
-    const r = new ScriptRunner({ maxConcurrent: 2, self, db: { user: () => undefined, group: () => undefined } });
+    const r = new ScriptRunner({ maxConcurrent: 2, self, launcher, db: { user: () => undefined, group: () => undefined } });
     const runs = [0, 1, 2].map(() => r.run({ argv: [node, '-e', 'setTimeout(() => {}, 300)'] }));
     await new Promise((res) => setTimeout(res, 50));
     expect(r.running).toBe(3);
     const t0 = performance.now();
     await Promise.all(runs);
     expect(performance.now() - t0).toBeGreaterThan(300); // the third waited for a slot
+  });
+
+  it('keeps only maxOutputBytes of each stream and says it cut the rest', async () => {
+    const r = await new ScriptRunner({ maxOutputBytes: 10, self, launcher, db: { user: () => undefined, group: () => undefined } }).run({ argv: [node, '-e', "process.stdout.write('x'.repeat(100000)); process.stderr.write('short')"] });
+    expect(r.stdout).toBe('x'.repeat(10) + '\n[output truncated]');
+    expect(r.stderr).toBe('short');
+    expect(r.code).toBe(0);
+  });
+
+  it('killAll kills the scripts this runner started and drops the queue', async () => {
+    const r = new ScriptRunner({ maxConcurrent: 1, self, launcher, db: { user: () => undefined, group: () => undefined } });
+    const first = r.run({ argv: ['/bin/sleep', '30'] });
+    const queued = r.run({ argv: ['/bin/true'] });
+    await new Promise((res) => setTimeout(res, 200));
+    r.killAll();
+    const [a, b] = await Promise.all([first, queued]);
+    expect(a).toMatchObject({ signal: 'SIGKILL', timedOut: false });
+    expect(b.error).toBe('not run: lvsd is stopping');
+  });
+});
+
+describe('health scripts: user lookups', () => {
+  it('looks a script user up once until the next reload, as keepalived resolves users when it reads its configuration', async () => {
+    let lookups = 0;
+    const counting: UserDb = { user: (n) => (lookups++, db.user(n)), group: (n) => db.group(n) };
+    const r = new ScriptRunner({ self: { uid: 1000, gid: 1000 }, db: counting, launcher: directLauncher() });
+    for (let i = 0; i < 3; i++) expect((await r.run({ argv: ['/bin/true'], user: 'web' })).code).toBe(0);
+    expect(lookups).toBe(1);
+    r.setDefaults(undefined);
+    await r.run({ argv: ['/bin/true'], user: 'web' });
+    expect(lookups).toBe(2);
   });
 });

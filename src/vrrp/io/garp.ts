@@ -1,9 +1,7 @@
 // I/O edge: gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6) through the native AF_PACKET addon (native/packet.c).
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../../util/addr.js';
+import { findNativeBuild } from '../../util/native.js';
 import { internetChecksum, IPPROTO_VRRP, pseudoHeaderSum } from '../checksum.js';
 
 /** ETH_P_ARP and ETH_P_IPV6 are the Ethertypes of the frames sent. */
@@ -71,14 +69,8 @@ interface PacketAddon {
 
 /** loadNativeAddon loads lvsd's N-API addon (native/: AF_PACKET sends here, the IPv6 VRRP socket for raw6.ts); throws when it was not built. */
 export function loadNativeAddon<T = PacketAddon>(): T {
-  const require = createRequire(import.meta.url);
-  // the module runs from src/vrrp/io (tests) or from dist/ (bundled): look upwards for native/build
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const file = join(dir, 'native', 'build', 'Release', 'lvsd_packet.node');
-    if (existsSync(file)) return require(file) as T;
-    dir = dirname(dir);
-  }
+  const file = findNativeBuild('lvsd_packet.node');
+  if (file) return createRequire(import.meta.url)(file) as T;
   throw new Error('native/build/Release/lvsd_packet.node is missing: run `npm install` (it builds native/ with node-gyp)');
 }
 
