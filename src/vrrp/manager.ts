@@ -12,14 +12,13 @@ import { InstanceRuntime } from './io/instance.js';
 import { instanceStatus, type InstanceStatus } from './io/instance-status.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload.js';
 import { splitBrainLog, type SplitBrainEvent } from './split-brain.js';
-import { HostNet, LinkWatch, vipSpec, type NetInterface } from './io/net.js';
+import { HostNet, LinkWatch, type NetInterface } from './io/net.js';
 import { VrrpSocket4 } from './io/raw4.js';
 import { VrrpSocket6, type VrrpTransport } from './io/raw6.js';
-import { IFA_F_NODAD } from '../netlink/rtnl.js';
 import { instanceTracking, ScriptPoller, type SourceAddress } from './io/tracking.js';
 import { SourceAddresses, type SourceChange } from './io/source-watch.js';
 import { SyncGroupRuntime } from './io/sync-group.js';
-import { GarpPacer } from './garp-pacer.js';
+import { VipOps } from './io/vip-ops.js';
 import { STOP_SYNC_DAEMONS, syncDaemonOps } from './sync-daemon.js';
 
 /** SyncDaemonPort is what the manager needs of the IPVS client to follow VRRP state with the connection sync daemon. */
@@ -55,13 +54,13 @@ export class VrrpManager {
   private readonly groups: SyncGroupRuntime[] = [];
   private readonly tracking = new Map<string, TrackingSummary>();
   private syncQueue: Promise<unknown> = Promise.resolve();
-  private pacer: GarpPacer;
+  private readonly vips: VipOps;
   private delayedStartUntil: number | undefined;
-  private readonly garpTimers = new Set<NodeJS.Timeout>();
 
   constructor(private model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
     this.runner = options.scripts ?? new ScriptRunner({ defaults: model.global.scriptUser, launcher: options.launcher });
-    this.pacer = new GarpPacer(model.global.vrrp.garpInterval * 1000, model.global.vrrp.gnaInterval * 1000);
+    const host = { net: () => this.net, link: () => this.link, device: (inst: VrrpInstance, vip: VirtualIp) => this.device(inst, vip), isMaster: (name: string) => this.runtimes.find((r) => r.config.name === name)?.state.state === 'MASTER', now };
+    this.vips = new VipOps(host, log, model.global.vrrp.garpInterval * 1000, model.global.vrrp.gnaInterval * 1000);
   }
 
   /** instances lists the running instances. */
@@ -150,9 +149,9 @@ export class VrrpManager {
       source,
       {
         send: (message, src, dst) => s.send(message, src, dst, multicast ? 255 : ttl),
-        addAddresses: (vips) => this.addresses(inst, vips, true),
-        removeAddresses: (vips) => this.addresses(inst, vips, false),
-        announce: (vips) => this.announce(inst, vips),
+        addAddresses: (vips) => this.vips.addresses(inst, vips, true),
+        removeAddresses: (vips) => this.vips.addresses(inst, vips, false),
+        announce: (vips) => this.vips.announce(inst, vips),
         transition: (from, to) => this.transition(inst, from, to),
         warn: (message, fields) => this.log.warn({ event: 'vrrp-warning', instance: inst.name, ...fields }, message),
         now,
@@ -252,51 +251,6 @@ export class VrrpManager {
     return name === undefined ? undefined : this.ifaces.get(name);
   }
 
-  private async addresses(inst: VrrpInstance, vips: readonly VirtualIp[], add: boolean): Promise<void> {
-    const net = this.net;
-    if (!net) return;
-    for (const vip of vips) {
-      const dev = this.device(inst, vip);
-      const base = dev ? vipSpec(vip, dev.index) : undefined;
-      // IPv6 VIPs skip duplicate address detection (keepalived's IFA_F_NODAD): a tentative VIP would take no traffic for a second or more
-      const spec = base?.family === 'inet6' ? { ...base, flags: (base.flags ?? 0) | IFA_F_NODAD } : base;
-      if (!dev || !spec) {
-        this.log.error({ event: 'vip-failed', instance: inst.name, vip: vip.address }, `${inst.name}: no device for ${vip.address}`);
-        continue;
-      }
-      try {
-        const changed = add ? await net.addAddress(spec) : await net.delAddress(spec);
-        if (changed) this.log.info({ event: add ? 'vip-added' : 'vip-removed', instance: inst.name, vip: `${vip.address}/${vip.prefix}`, dev: dev.name }, `${inst.name}: ${add ? 'added' : 'removed'} ${vip.address}/${vip.prefix} ${add ? 'to' : 'from'} ${dev.name}`);
-      } catch (err) {
-        this.log.error({ event: 'vip-failed', instance: inst.name, vip: vip.address, dev: dev.name, err }, `${inst.name}: ${add ? 'adding' : 'removing'} ${vip.address}: ${(err as Error).message}`);
-      }
-    }
-  }
-
-  /** announce sends a GARP / unsolicited NA for each address, spaced per interface by vrrp_garp_interval / vrrp_gna_interval. */
-  private announce(inst: VrrpInstance, vips: readonly VirtualIp[]): void {
-    const t = now();
-    for (const vip of vips) {
-      const dev = this.device(inst, vip);
-      if (!dev?.mac || !this.link) continue;
-      const [at] = this.pacer.reserve(dev.name, vip.family === 'inet6' ? 'gna' : 'garp', 1, t);
-      const send = (): void => {
-        const err = this.link?.announce(dev.index, dev.mac!, vip.address);
-        if (err) this.log.warn({ event: 'garp-failed', instance: inst.name, vip: vip.address, dev: dev.name, err: err.message }, `${inst.name}: gratuitous ARP for ${vip.address}: ${err.message}`);
-      };
-      if (at === undefined || at <= t) {
-        send();
-        continue;
-      }
-      const timer = setTimeout(() => {
-        this.garpTimers.delete(timer);
-        // a queued announcement is for a Master: one that has stepped down since must not pull the traffic back
-        if (this.runtimes.find((r) => r.config.name === inst.name)?.state.state === 'MASTER') send();
-      }, at - t);
-      this.garpTimers.add(timer);
-    }
-  }
-
   private transition(inst: VrrpInstance, from: FsmState, to: FsmState): void {
     const state = to.state === 'INIT' ? 'STOP' : to.state;
     this.log.info(
@@ -372,7 +326,7 @@ export class VrrpManager {
       this.tracking.delete(r.config.name);
     }
     this.model = next;
-    if (plan.garpPacingChanged) this.pacer = new GarpPacer(next.global.vrrp.garpInterval * 1000, next.global.vrrp.gnaInterval * 1000);
+    if (plan.garpPacingChanged) this.vips.setPacing(next.global.vrrp.garpInterval * 1000, next.global.vrrp.gnaInterval * 1000);
     if (plan.full) {
       this.groups.length = 0;
       this.poller?.stop();
@@ -418,8 +372,7 @@ export class VrrpManager {
     this.poller?.stop();
     this.watch?.close();
     this.sources?.stop();
-    for (const t of this.garpTimers) clearTimeout(t);
-    this.garpTimers.clear();
+    this.vips.cancel();
     await Promise.all(this.runtimes.map((r) => r.stop()));
     // let the priority-0 adverts leave before the sockets close
     await new Promise((resolve) => setTimeout(resolve, 20));
