@@ -113,6 +113,19 @@ export function registerVrrpMetrics(registry: Registry, vrrp: VrrpStatusPort): v
       for (const i of vrrp.status()) for (const [reason, n] of Object.entries(i.counters.dropped)) if (n) this.inc({ instance: i.name, reason }, n);
     },
   });
+  new Counter({
+    name: 'lvsd_vrrp_socket_packets_dropped_total',
+    help: 'VRRP packets a socket dropped before any instance saw them, by reason: malformed (unusable IP framing), vrid (no instance runs that VRID on the interface)',
+    labelNames: ['interface', 'family', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of vrrp.socketDrops?.() ?? []) {
+        this.inc({ interface: d.interface, family: d.family, reason: 'malformed' }, d.malformed);
+        this.inc({ interface: d.interface, family: d.family, reason: 'vrid' }, d.unknownVrid);
+      }
+    },
+  });
 }
 
 /** registerReconcileMetrics adds the director's reconcile passes, operations applied, repairs and refusals. */

@@ -1,6 +1,7 @@
 // Metrics layer (ports): the narrow read-only views the metrics edge reads — the IPVS table, health status, VRRP status, reconciler counters.
 import type { VirtualServerStatus } from '../health/events.js';
 import type { Table } from '../ipvs/types.js';
+import type { SocketDrops } from '../vrrp/io/socket-drops.js';
 import type { InstanceStatus } from '../vrrp/manager.js';
 
 /** IpvsTablePort reads the kernel's IPVS table with its statistics (IpvsClient.table()). */
@@ -16,6 +17,8 @@ export interface HealthStatusPort {
 /** VrrpStatusPort is every VRRP instance's state and packet counters (VrrpManager.status()). */
 export interface VrrpStatusPort {
   status(): readonly InstanceStatus[];
+  /** what the VRRP sockets dropped before any instance saw it (VrrpManager.socketDrops()) */
+  socketDrops?(): readonly SocketDrops[];
 }
 
 /** ReconcileCountersPort is the director's reconcile counters, by pass reason (Director's passes, applied, applyFailures). */

@@ -19,6 +19,7 @@ import { instanceTracking, ScriptPoller, type SourceAddress } from './io/trackin
 import { SourceAddresses, type SourceChange } from './io/source-watch.js';
 import { SyncGroupRuntime } from './io/sync-group.js';
 import { VipOps } from './io/vip-ops.js';
+import { UnknownVridCounter, type SocketDrops } from './io/socket-drops.js';
 import { STOP_SYNC_DAEMONS, syncDaemonOps } from './sync-daemon.js';
 
 /** SyncDaemonPort is what the manager needs of the IPVS client to follow VRRP state with the connection sync daemon. */
@@ -55,11 +56,13 @@ export class VrrpManager {
   private readonly tracking = new Map<string, TrackingSummary>();
   private syncQueue: Promise<unknown> = Promise.resolve();
   private readonly vips: VipOps;
+  private readonly unknownVrid: UnknownVridCounter;
   private delayedStartUntil: number | undefined;
 
   constructor(private model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
     this.runner = options.scripts ?? new ScriptRunner({ defaults: model.global.scriptUser, launcher: options.launcher });
     const host = { net: () => this.net, link: () => this.link, device: (inst: VrrpInstance, vip: VirtualIp) => this.device(inst, vip), isMaster: (name: string) => this.runtimes.find((r) => r.config.name === name)?.state.state === 'MASTER', now };
+    this.unknownVrid = new UnknownVridCounter(log, now);
     this.vips = new VipOps(host, log, model.global.vrrp.garpInterval * 1000, model.global.vrrp.gnaInterval * 1000);
   }
 
@@ -125,8 +128,10 @@ export class VrrpManager {
         { device: inst.interface, ifindex: iface?.index, groups: [] },
         (p) => {
           const vrid = p.data[p.offset + 1];
+          let matched = false;
           for (const r of this.runtimes) {
             if (r.config.virtualRouterId !== vrid || r.config.family !== p.family || (r.config.interface ?? '') !== key) continue;
+            matched = true;
             try {
               r.receive(p);
             } catch (err) {
@@ -134,6 +139,7 @@ export class VrrpManager {
               this.log.error({ event: 'vrrp-receive-failed', instance: r.config.name, err }, `${r.config.name}: receive failed: ${(err as Error).message}`);
             }
           }
+          if (!matched) this.unknownVrid.count(`${inst.family} ${key}`, vrid, p.source);
         },
         (err) => this.log.warn({ event: 'vrrp-socket', interface: key, err }, `VRRP socket on ${key || 'any'}: ${err.message}`),
       );
@@ -305,6 +311,14 @@ export class VrrpManager {
   }
 
   /** status is every instance's state, priorities, the Master heard, timers, split brain and counters. */
+  /** socketDrops is what each VRRP socket dropped before any instance saw it (malformed framing, unknown VRID). */
+  socketDrops(): SocketDrops[] {
+    return [...this.sockets].map(([k, sock]) => {
+      const [family, iface] = k.split(' ') as ['inet' | 'inet6', string];
+      return { interface: iface, family, malformed: sock.malformed, unknownVrid: this.unknownVrid.of(k) };
+    });
+  }
+
   status(): InstanceStatus[] {
     const clock = { mono: now(), wall: Date.now() };
     return this.runtimes.map((r) => instanceStatus(r, clock));

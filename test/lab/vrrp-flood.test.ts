@@ -219,6 +219,13 @@ describe('VRRP under a flood of malformed packets from the client', () => {
     }
     // and logged the drops (rate-limited: one line per reason per 10 s)
     expect(daemons.lvs1!.output().stdout).toMatch(/"instance":"VI_1".*"reason":"checksum"/);
+    // adverts for VRID 99, which neither director runs, are counted by the socket (no instance sees them) and logged
+    for (const h of ['lvs1', 'lvs2'] as const) {
+      const scrape = (await lab.exec(h, 'curl -s http://127.0.0.1:9469/metrics', { check: true })).stdout;
+      const m = /^lvsd_vrrp_socket_packets_dropped_total\{interface="eth0",family="inet",reason="vrid"\} (\d+)$/m.exec(scrape);
+      expect(Number(m?.[1])).toBeGreaterThanOrEqual(100);
+      expect(daemons[h]!.output().stdout).toMatch(/"event":"vrrp-unknown-vrid","interface":"eth0","family":"inet","vrid":99/);
+    }
     for (const d of ['lvs1', 'lvs2']) expect(daemons[d]!.running).toBe(true);
   }, 180_000);
 });

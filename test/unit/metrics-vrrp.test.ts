@@ -1,8 +1,10 @@
-// Unit tests: a lone InstanceRuntime (fake ports, real timers) counts its state transitions and adverts, and the VRRP families expose them.
+// Unit tests: a lone InstanceRuntime (fake ports, real timers) counts its state transitions and adverts, the VRRP families expose them and socket-level drops.
 import { describe, expect, it } from 'vitest';
 import { memoryFs, parseConfig } from '../../src/config/index.js';
 import { createMetrics, NO_VRRP, parseExposition, select } from '../../src/metrics/index.js';
+import type { Logger } from '../../src/daemon/log.js';
 import { InstanceRuntime, type InstancePorts } from '../../src/vrrp/io/instance.js';
+import { UnknownVridCounter } from '../../src/vrrp/io/socket-drops.js';
 
 const F = '/etc/keepalived/keepalived.conf';
 const TEXT = 'vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority 100\n advert_int 0.1\n version 3\n virtual_ipaddress {\n  192.168.56.131/24\n }\n}\n';
@@ -42,5 +44,31 @@ describe('VRRP metrics from a running instance', () => {
     const m = createMetrics({ ipvs: { table: async () => ({ services: [] }) }, health: { status: () => [] }, vrrp: NO_VRRP, reconcile: { passes: {}, applied: {}, applyFailures: {} } }, { nodeDefaults: false });
     const e = parseExposition((await m.scrape()).body);
     expect(e.samples.filter((s) => s.name.startsWith('lvsd_vrrp_'))).toEqual([]);
+  });
+
+  it('socket drops: malformed framing and unknown VRIDs per interface and family', async () => {
+    const vrrp = { status: () => [], socketDrops: () => [{ interface: 'eth0', family: 'inet' as const, malformed: 3, unknownVrid: 7 }] };
+    const m = createMetrics({ ipvs: { table: async () => ({ services: [] }) }, health: { status: () => [] }, vrrp, reconcile: { passes: {}, applied: {}, applyFailures: {} } }, { nodeDefaults: false });
+    const e = parseExposition((await m.scrape()).body);
+    expect(select(e, 'lvsd_vrrp_socket_packets_dropped_total', { interface: 'eth0', family: 'inet', reason: 'vrid' })[0]?.value).toBe(7);
+    expect(select(e, 'lvsd_vrrp_socket_packets_dropped_total', { interface: 'eth0', family: 'inet', reason: 'malformed' })[0]?.value).toBe(3);
+  });
+});
+
+describe('unknown VRIDs', () => {
+  it('counts every packet per socket and logs each (interface, VRID) at most once per 10 s', () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = { info: (f: Record<string, unknown>) => void lines.push(f) } as unknown as Logger;
+    let t = 0;
+    const c = new UnknownVridCounter(log, () => t);
+    c.count('inet eth0', 99, '192.168.56.10');
+    c.count('inet eth0', 99, '192.168.56.10');
+    c.count('inet eth0', 98, '192.168.56.10');
+    t = 10_001;
+    c.count('inet eth0', 99, '192.168.56.10');
+    expect(c.of('inet eth0')).toBe(4);
+    expect(c.of('inet6 eth0')).toBe(0);
+    expect(lines.map((l) => [l.vrid, l.dropped])).toEqual([[99, 1], [98, 3], [99, 4]]);
+    expect(lines[0]).toMatchObject({ event: 'vrrp-unknown-vrid', interface: 'eth0', family: 'inet', source: '192.168.56.10' });
   });
 });
