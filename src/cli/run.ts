@@ -91,7 +91,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   await vrrp?.start();
   await control.attach(director, vrrp);
   log.info({ event: 'ready', operations: first.ops.length, failures: first.failures.length, ms: Math.round(performance.now() - t0), virtualServers: model.virtualServers.length, vrrpInstances: vrrp?.instances.length ?? 0 }, `lvsd running: ${model.virtualServers.length} virtual servers, ${first.ops.length} operations applied`);
-  await notifyReady(`${model.virtualServers.length} virtual servers, ${vrrp?.instances.length ?? 0} VRRP instances`);
+  await notifyReady(`${model.virtualServers.length} virtual servers, ${vrrp?.instances.length ?? 0} VRRP instances`, process.env, launcher ?? undefined);
 
   let reloading = Promise.resolve();
   const onHup = (): void => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { notifyReady } from '../../src/daemon/sdnotify.js';
+import type { Launcher } from '../../src/health/launcher.js';
 
 const root = join(__dirname, '../..');
 const UNITS = ['lvsd.service', 'lvsd-realserver.service'];
@@ -37,10 +38,13 @@ describe('systemd units', () => {
 
   it('readiness is sent through systemd-notify only under Type=notify', async () => {
     const calls: string[][] = [];
-    const fake = ((cmd: string, args: string[], _o: unknown, cb: (e: Error | null) => void) => {
-      calls.push([cmd, ...args]);
-      cb(null);
-    }) as never;
+    const fake: Launcher = {
+      launch: (req) => {
+        calls.push([...req.argv]);
+        expect(req.env.NOTIFY_SOCKET).toBe('/run/systemd/notify');
+        return { result: Promise.resolve({ code: 0, signal: null, timedOut: false, durationMs: 1, stdout: '', stderr: '' }), kill: () => undefined };
+      },
+    };
     expect(await notifyReady('ready', {}, fake)).toBe(false);
     expect(await notifyReady('2 virtual servers', { NOTIFY_SOCKET: '/run/systemd/notify' }, fake)).toBe(true);
     expect(calls).toEqual([['systemd-notify', '--ready', `--pid=${process.pid}`, '--status=2 virtual servers']]);
