@@ -7,6 +7,9 @@ import { formatJson } from '../ipvs/format/json.js';
 import { formatList, ListError, type ListOptions } from '../ipvs/format/list.js';
 import { parseServiceArg } from '../ipvs/format/restore-values.js';
 import { formatSave } from '../ipvs/format/save.js';
+import { compiledLines, compiledSource, compileRestore } from '../ipvs/codec-restore.js';
+import { NetlinkError } from '../ipvs/errors.js';
+import type { SessionCounters } from '../netlink/session.js';
 import { parseRestore } from '../ipvs/restore-parse.js';
 import type { Protocol, ServiceKey, Table } from '../ipvs/types.js';
 import { CliError } from './errors.js';
@@ -78,17 +81,36 @@ export async function runSave(): Promise<void> {
 
 /**
  * runRestore reads `ipvsadm -R` input, refuses it whole when a line does not parse, and otherwise applies every
- * operation in batches, reporting each one the kernel refused with its input line.
+ * operation in batches, reporting each one the kernel refused with its input line. Input made only of the lines
+ * `ipvsadm -S -n` writes is compiled straight into netlink messages (codec-restore.ts); any other goes through the
+ * full parser, which reports every problem.
  */
 export async function runRestore(file: string | undefined, o: RestoreCliOptions): Promise<void> {
   const source = file ?? 'stdin';
-  let text: string;
+  let input: Buffer;
   try {
-    text = readFileSync(file ?? 0, 'utf8');
+    input = readFileSync(file ?? 0);
   } catch (err) {
     throw new CliError(`cannot read ${source}: ${(err as Error).message}`, 1);
   }
   const t0 = performance.now();
+  const compiled = compileRestore(input);
+  if (compiled) {
+    const t1 = performance.now();
+    await withClient(async (client) => {
+      const failures = await client.batch((family) => compiledSource(compiled, family));
+      failures.sort((a, b) => a.index - b.index);
+      const lines = compiledLines(compiled, failures.map((f) => f.index));
+      failures.forEach((f, k) => {
+        const op = parseRestore(lineText(input, compiled.starts[f.index]!)).ops[0]!.op;
+        process.stderr.write(`lvsd restore: ${source} line ${lines[k]}: ${new NetlinkError(f.errno, op.op, op).message}\n`);
+      });
+      if (o.verbose) report(client.counters, compiled.count, t1 - t0, performance.now() - t1);
+      if (failures.length > 0) throw new CliError(`restore: ${failures.length} of ${compiled.count} operations failed`, 1);
+    });
+    return;
+  }
+  const text = input.toString('utf8');
   const parsed = parseRestore(text);
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
   for (const d of parsed.diagnostics) {
@@ -99,10 +121,17 @@ export async function runRestore(file: string | undefined, o: RestoreCliOptions)
   await withClient(async (client) => {
     const failures = await client.apply(parsed.ops.map((r) => r.op));
     for (const f of failures) process.stderr.write(`lvsd restore: ${source} line ${parsed.ops[f.index]!.line}: ${f.error.message}\n`);
-    if (o.verbose) {
-      const c = client.counters;
-      process.stderr.write(`lvsd restore: ${parsed.ops.length} operations in ${c.datagramsSent - 1} datagrams; parse ${(t1 - t0).toFixed(0)} ms, apply ${(performance.now() - t1).toFixed(0)} ms\n`);
-    }
+    if (o.verbose) report(client.counters, parsed.ops.length, t1 - t0, performance.now() - t1);
     if (failures.length > 0) throw new CliError(`restore: ${failures.length} of ${parsed.ops.length} operations failed`, 1);
   });
+}
+
+function report(c: Readonly<SessionCounters>, operations: number, parseMs: number, applyMs: number): void {
+  process.stderr.write(`lvsd restore: ${operations} operations in ${c.datagramsSent - 1} datagrams; parse ${parseMs.toFixed(0)} ms, apply ${applyMs.toFixed(0)} ms\n`);
+}
+
+/** lineText is the text of the input line that starts at a byte offset (to name an operation the kernel refused). */
+function lineText(input: Buffer, start: number): string {
+  const end = input.indexOf(10, start);
+  return input.toString('utf8', start, end < 0 ? input.length : end);
 }

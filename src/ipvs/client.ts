@@ -104,6 +104,11 @@ export class IpvsClient {
     return replies.map((r) => daemonFromWire(IpvsClient.attrs(r).daemon as never));
   }
 
+  /** batch sends messages another encoder writes for this client's IPVS family (e.g. a compiled restore), batched; failures by index and errno. */
+  batch(make: (familyId: number) => BatchSource): Promise<{ index: number; errno: number }[]> {
+    return this.session.batch(make(this.familyId));
+  }
+
   /** apply sends the operations in order, batched many to a datagram; failures come back matched to their operation. */
   async apply(ops: readonly IpvsOp[], options: ApplyOptions = {}): Promise<ApplyFailure[]> {
     const failures = await this.session.batch(opsSource(ops, this.familyId), options.maxDatagram, options.stopOnError);

@@ -110,7 +110,7 @@ describe('ipvsadm compatibility on the guest kernel', () => {
     await lab.writeFile('flush-then-dump.txt', `-C\n${dump.stdout}`);
     await lab.exec('director', `${LVSD} restore ${dir}/flush-then-dump.txt`, { check: true });
     expect((await lab.exec('director', 'ipvsadm -S -n', { check: true })).stdout).toBe(dump.stdout);
-  });
+   }, 60_000);
 
   it('lvsd restore names the line the kernel refused and what to do, and applies the rest', async () => {
     await lab.writeFile('bad.txt', '-A -t 192.168.56.170:80 -s rr\n-A -t 192.168.56.171:80 -s nosuchsched\n-a -t 192.168.56.172:80 -r 192.168.56.101:80 -g\n');
@@ -119,7 +119,18 @@ describe('ipvsadm compatibility on the guest kernel', () => {
     expect(r.stderr).toMatch(/line 2: scheduler 'nosuchsched' is not loaded/);
     expect(r.stderr).toMatch(/line 3: service TCP 192.168.56.172:80 does not exist/);
     expect((await lab.exec('director', 'ipvsadm -S -n', { check: true })).stdout).toBe('-A -t 192.168.56.170:80 -s rr\n');
-  });
+    // the same when every line has the shape ipvsadm -Sn writes (compiled straight into messages, codec-restore.ts)
+    const good = '-A -t 192.168.56.170:80 -s rr -p 300\n-a -t 192.168.56.170:80 -r 192.168.56.101:80 -g -w 3\n-A -u 192.168.56.170:53 -s wrr\n-a -u 192.168.56.170:53 -r 192.168.56.102:5353 -m -w 0\n';
+    await lab.writeFile('good.txt', good);
+    await lab.writeFile('bad-fast.txt', `${good}-A -t 192.168.56.171:80 -s nosuchsched\n-a -t 192.168.56.172:80 -r 192.168.56.101:80 -g -w 1\n`);
+    const expected = (await lab.exec('director', `ipvsadm -C && ipvsadm -R < ${dir}/good.txt && ipvsadm -S -n`, { check: true })).stdout;
+    expect(expected.split('\n')).toHaveLength(5);
+    const f = await lab.exec('director', `ipvsadm -C && ${LVSD} restore ${dir}/bad-fast.txt`);
+    expect(f.code).not.toBe(0);
+    expect(f.stderr).toMatch(/line 5: scheduler 'nosuchsched' is not loaded/);
+    expect(f.stderr).toMatch(/line 6: service TCP 192.168.56.172:80 does not exist/);
+    expect((await lab.exec('director', 'ipvsadm -S -n', { check: true })).stdout).toBe(expected);
+   }, 60_000);
 
   it('lvsd list explains a kernel without IPVS instead of printing ENOENT', async () => {
     // hide the modules so that the kernel's on-demand load of the IPVS family (request_module) fails too
