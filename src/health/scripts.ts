@@ -1,7 +1,7 @@
 // Health layer (I/O edge): runs notify scripts as their user through a Launcher, queued, with a timeout and captured output; failures are values.
 import { readFileSync } from 'node:fs';
 import type { Script } from '../config/model.js';
-import { directLauncher, type Launch, type Launcher } from './launcher.js';
+import { directLauncher, type Launch, type Launcher, type LaunchResult } from './launcher.js';
 
 /** UserRecord is one passwd entry lvsd needs: name, uid and primary gid. */
 export interface UserRecord {
@@ -92,18 +92,11 @@ export function resolveIdentity(script: Script, defaults: ScriptDefaults | undef
   return { ok: true, identity: { user: name, uid: rec.uid, gid, switch: !same } };
 }
 
-/** ScriptResult is how a script ended: exit code or signal, whether it was killed on timeout, its output, or why it never ran. */
-export interface ScriptResult {
+/** ScriptResult is how a script ended (a LaunchResult: code or signal, timeout, output, or why it never ran — also
+ * no such user, not root) with the command and the user it ran as. */
+export interface ScriptResult extends LaunchResult {
   readonly argv: readonly string[];
   readonly user?: string | undefined;
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly timedOut: boolean;
-  readonly durationMs: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** set when the script could not be started (no such user, not root, no such file) */
-  readonly error?: string | undefined;
 }
 
 /** ScriptRunnerOptions are the runner's limits and its user database. */

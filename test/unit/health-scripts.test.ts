@@ -1,10 +1,10 @@
 // Unit tests: notify scripts — user/group resolution as keepalived does it, timeouts that kill the whole process group, errors as values.
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { directLauncher, type Launcher } from '../../src/health/launcher.js';
 import { parseGroup, parsePasswd, resolveIdentity, ScriptRunner, type UserDb } from '../../src/health/scripts.js';
 import { HelperLauncher, SPAWN_HELPER_FILE } from '../../src/health/spawn-helper.js';
 import { findNativeBuild } from '../../src/util/native.js';
+import { alive } from '../support/proc.js';
 
 const db: UserDb = {
   user: (n) => parsePasswd('root:x:0:0::/root:/bin/sh\nkeepalived_script:x:998:997::/:/usr/sbin/nologin\nweb:x:1000:1000::/home/web:/bin/sh\n').get(n),
@@ -14,15 +14,6 @@ const ROOT = { uid: 0, gid: 0 };
 const node = process.execPath;
 const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
-/** alive is whether a process exists and is not a zombie (a killed orphan may wait for its reaper). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('health scripts: who runs them', () => {
   it("uses the script's user, else script_user, else keepalived_script, as root", () => {

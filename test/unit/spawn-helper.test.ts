@@ -1,5 +1,4 @@
 // Unit tests: the spawn helper's frames (round trips, golden bytes, offsets, bad frames) and the helper process's lifecycle.
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,6 +15,7 @@ import {
 } from '../../src/health/spawn-codec.js';
 import { HelperLauncher, SPAWN_HELPER_FILE, toLaunchResult } from '../../src/health/spawn-helper.js';
 import { findNativeBuild } from '../../src/util/native.js';
+import { alive } from '../support/proc.js';
 
 const run: SpawnRequest = { type: 'run', id: 7, timeoutMs: 1500, maxOutput: 4096, as: { uid: 998, gid: 997 }, argv: ['/etc/keepalived/chk.sh', 'ä b'], env: ['PATH=/usr/bin', 'LANG=C'] };
 const response: SpawnResponse = { id: 7, kind: 'signaled', value: 9, timedOut: true, stdoutTruncated: true, stderrTruncated: false, durationUs: 1_500_123, stdout: Buffer.from('partial'), stderr: Buffer.from('') };
@@ -83,14 +83,6 @@ const file = findNativeBuild(SPAWN_HELPER_FILE);
 if (!file) throw new Error(`native/build/Release/${SPAWN_HELPER_FILE} is missing: run \`npm run setup\` (it builds native/)`);
 const env = { PATH: '/usr/bin:/bin' };
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
   const end = Date.now() + ms;
