@@ -12,6 +12,8 @@ export const SPAWN_HELPER_FILE = 'lvsd-spawn';
 export interface HelperEvents {
   started?(pid: number): void;
   exited?(reason: string, lost: number): void;
+  /** ms a starting helper has to say hello (default HELLO_TIMEOUT_MS) */
+  readonly helloTimeoutMs?: number;
 }
 
 interface Pending {
@@ -21,6 +23,8 @@ interface Pending {
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+/** HELLO_TIMEOUT_MS is how long a starting helper has to say hello before it is killed and lvsd forks scripts itself. */
+const HELLO_TIMEOUT_MS = 10_000;
 
 /** signalName maps a signal number to its name (SIGKILL for 9). */
 export function signalName(n: number): NodeJS.Signals | null {
@@ -78,6 +82,17 @@ export class HelperLauncher implements Launcher {
     // a rejected start is seen by whoever awaits start(); a launch that triggered it gets a not-started result
     ready.catch(() => undefined);
     this.ready = ready;
+    // a helper that never says hello (stuck in exec on a loaded machine, a wrong binary) is killed: lvsd then forks
+    // scripts itself rather than wait forever before its first apply
+    const helloMs = this.events.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    const helloTimer = setTimeout(() => {
+      fail?.(new Error(`${this.file} did not say hello within ${helloMs} ms`));
+      child.kill('SIGKILL');
+    }, helloMs);
+    ready.then(
+      () => clearTimeout(helloTimer),
+      () => clearTimeout(helloTimer),
+    );
     child.stdout?.on('data', (chunk: Buffer) =>
       this.onData(chunk, () => {
         // once running, the helper never keeps lvsd alive (an error after start need not close it): it exits when

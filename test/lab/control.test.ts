@@ -33,7 +33,7 @@ async function statusJson(lab: Lab): Promise<StatusReport> {
 }
 
 async function requests(lab: Lab, n: number): Promise<string[]> {
-  const r = await lab.exec('client', `for i in $(seq ${n}); do curl -s --max-time 3 http://${VIP}/ || echo FAILED; done`, { timeoutMs: 60_000 });
+  const r = await lab.exec('client', `for i in $(seq ${n}); do curl -s --max-time 10 http://${VIP}/ || echo FAILED; done`, { timeoutMs: 30_000 + n * 11_000 });
   return r.stdout.trim().split('\n');
 }
 
@@ -81,7 +81,7 @@ describe('lvsd status and control on an L2 director', () => {
       await lab.waitFor('lvs1', `ipvsadm -L -n -t ${VIP}:80 | awk '$1=="->" {a+=$5} END {exit !(a>=${i + 1})}'`, { timeoutMs: 10_000, intervalMs: 100 });
     }
     // the client loop runs until told to stop: through the drain and for a number of requests after it
-    const loop = lab.spawn('client', `while [ ! -e /run/stop-loop ]; do s=$(date +%s.%N); r=$(curl -s --max-time 3 http://${VIP}/ || echo FAILED); echo "$s $r"; done`);
+    const loop = lab.spawn('client', `while [ ! -e /run/stop-loop ]; do s=$(date +%s.%N); r=$(curl -s --max-time 10 http://${VIP}/ || echo FAILED); echo "$s $r"; done`);
     await loop.waitForOutput(/rs1\n[\s\S]*rs2\n|rs2\n[\s\S]*rs1\n/, { timeoutMs: 15_000, stream: 'stdout' });
     const d = await lab.exec('lvs1', `t0=$(date +%s.%N); ${LVSD} drain ${VIP}:80 ${RS1} ${CTL}; rc=$?; echo "T0=$t0 T1=$(date +%s.%N) RC=$rc"`, { timeoutMs: 30_000 });
     expect(d.stdout).toMatch(/^192\.168\.56\.101:80 of \[192\.168\.56\.131\]:tcp:80 drained: weight 0 in TCP 192\.168\.56\.131:80 \([1-9]\d* active, \d+ inactive connections\)$/m);

@@ -33,7 +33,7 @@ async function seconds(lab: Lab, act: () => Promise<unknown>, until: string, tim
 }
 
 async function requests(lab: Lab, n: number): Promise<string[]> {
-  const r = await lab.exec('client', `for i in $(seq ${n}); do curl -s --max-time 2 http://${VIP}/ || echo FAILED; done`, { timeoutMs: 60_000 });
+  const r = await lab.exec('client', `for i in $(seq ${n}); do curl -s --max-time 10 http://${VIP}/ || echo FAILED; done`, { timeoutMs: 30_000 + n * 11_000 });
   return r.stdout.trim().split('\n');
 }
 

@@ -18,7 +18,7 @@ const GIVE_UP_S = 2 * 2 + masterDownMs(2, 80, 1) / 1000;
 
 /** answer is one request to the VIP: the balancer that took it (X-Lab-Balancer) and the web server that answered. */
 async function answers(lab: Lab, n: number): Promise<{ balancer: string; body: string }[]> {
-  const r = await lab.exec('client', `for i in $(seq ${n}); do curl -s -i --max-time 3 http://${L1_VIP}/ | tr -d '\\r' | grep -E '^(X-Lab-Balancer: |web)' | tr '\\n' ' '; echo; done`, { timeoutMs: 30_000 });
+  const r = await lab.exec('client', `for i in $(seq ${n}); do curl -s -i --max-time 10 http://${L1_VIP}/ | tr -d '\\r' | grep -E '^(X-Lab-Balancer: |web)' | tr '\\n' ' '; echo; done`, { timeoutMs: 30_000 + n * 11_000 });
   return r.stdout.trim().split('\n').map((l) => ({ balancer: /X-Lab-Balancer: (\S+)/.exec(l)?.[1] ?? 'none', body: /(web\d)/.exec(l)?.[1] ?? 'none' }));
 }
 

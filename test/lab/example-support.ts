@@ -43,13 +43,19 @@ export const inTable = (vip: string, rs: string): string => `ipvsadm -L -n -t ${
 /** startLvsd starts `lvsd run -f CONF` on a host and waits for its ready event. */
 export async function startLvsd(lab: Lab, host: string, conf: string): Promise<LabProcess> {
   const p = lab.spawn(host, `exec ${LVSD} run -f ${conf}`);
-  await p.waitForOutput(/"event":"ready"/, { timeoutMs: 40_000 });
+  try {
+    await p.waitForOutput(/"event":"ready"/, { timeoutMs: 40_000 });
+  } catch (err) {
+    // where a daemon that never got ready is: each lvsd's and lvsd-spawn's state and kernel wait channel
+    const ps = await lab.exec(null, "cat /proc/loadavg; ps -eo pid,ppid,stat,wchan:28,etime,time,args | grep -E 'lvsd|PID' | grep -v grep", { timeoutMs: 10_000 }).catch((e: Error) => ({ stdout: e.message }));
+    throw new Error(`${(err as Error).message}\n--- guest processes ---\n${ps.stdout}`, { cause: err });
+  }
   return p;
 }
 
 /** fetchFrom asks http://VIP/ once from each client source address (in order) and returns the bodies, FAILED for none. */
 export async function fetchFrom(lab: Lab, vip: string, sources: readonly string[], curlArgs = ''): Promise<string[]> {
-  const r = await lab.exec('client', `for s in ${sources.join(' ')}; do curl -s --max-time 3 ${curlArgs} --interface $s http://${vip}/ || echo FAILED; done`, { timeoutMs: 20_000 + sources.length * 4000 });
+  const r = await lab.exec('client', `for s in ${sources.join(' ')}; do curl -s --max-time 10 ${curlArgs} --interface $s http://${vip}/ || echo FAILED; done`, { timeoutMs: 30_000 + sources.length * 11_000 });
   return r.stdout.trim().split('\n').map((l) => l.trim());
 }
 

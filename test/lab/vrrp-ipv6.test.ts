@@ -63,28 +63,30 @@ a.close6(fd);
 console.log('sent ' + n + ' bytes, hop limit ' + hops);
 `;
 
-/** FLOOD6_JS floods ff02::12 for DURATION_MS, 30 packets every 20 ms (1,500/s, the IPv4 flood test's order), with VRRP
- * messages an instance must refuse, each of which would take the Master's place if accepted:
- * `node flood6.cjs ADDON IFINDEX DURATION_MS SRC_HEX DST_HEX HOP64_HEX BADSUM_HEX GARBAGE_HEX` */
+/** FLOOD6_JS sends COUNT VRRP messages to ff02::12 at 1,500 a second (the IPv4 flood test's order), catching up in
+ * bursts when the guest runs its timer late, so a loaded machine changes the pacing, not the size of the flood. Each
+ * message is one an instance must refuse and each would take the Master's place if accepted:
+ * `node flood6.cjs ADDON IFINDEX COUNT SRC_HEX DST_HEX HOP64_HEX BADSUM_HEX GARBAGE_HEX` */
 const FLOOD6_JS = `
-const [addon, ifindex, duration, src, dst, ...kinds] = process.argv.slice(2);
+const [addon, ifindex, count, src, dst, ...kinds] = process.argv.slice(2);
 const a = require(addon);
 const fd = a.open6(Number(ifindex));
 const [hop64, badsum, garbage] = kinds.map((h) => Buffer.from(h, 'hex'));
 const s = Buffer.from(src, 'hex'), d = Buffer.from(dst, 'hex');
 const plan = [[hop64, 64], [badsum, 255], [garbage, 255]];
-let sent = 0, refused = 0;
+const total = Number(count);
+let sent = 0, refused = 0, tries = 0;
 const t0 = Date.now();
 const timer = setInterval(() => {
-  if (Date.now() - t0 >= Number(duration)) {
+  const due = Math.min(total, Math.floor((Date.now() - t0) * 1.5), tries + 600);
+  for (; tries < due; tries++) {
+    const [p, h] = plan[tries % 3];
+    try { a.send6(fd, p, d, Number(ifindex), s, h); sent++; } catch (e) { refused++; }
+  }
+  if (tries >= total) {
     clearInterval(timer);
     a.close6(fd);
     console.log(JSON.stringify({ sent, refused, ms: Date.now() - t0 }));
-    return;
-  }
-  for (let i = 0; i < 30; i++) {
-    const [p, h] = plan[i % 3];
-    try { a.send6(fd, p, d, Number(ifindex), s, h); sent++; } catch (e) { refused++; }
   }
 }, 20);
 `;
@@ -247,7 +249,7 @@ describe('VRRPv3 over IPv6 on the guest kernel', () => {
     }, 60_000);
 
     it('a flood of refused IPv6 VRRP packets changes no state and does not hold the Master\'s adverts back', async () => {
-      const FLOOD_MS = 6000;
+      const COUNT = 9000; // 6 s at 1,500 a second
       await lab.waitFor('lvs2', lacks(VIP1), { timeoutMs: 5000, intervalMs: 200 });
       const [ifindex, src] = [(await lab.exec('client', 'cat /sys/class/net/eth0/ifindex', { check: true })).stdout.trim(), await linkLocal('client')];
       const would = { version: 3, vrid: 61, priority: 254, family: 'inet6', addresses: [VIP1], maxAdvertInterval: 100 } as const;
@@ -258,7 +260,7 @@ describe('VRRPv3 over IPv6 on the guest kernel', () => {
       const before = await counters('lvs1');
       const marks = ['lvs1', 'lvs2'].map((h) => daemons[h]!.output().stdout.length);
       const t0 = Date.now();
-      const r = await lab.exec('client', `node ${flood6} ${ADDON} ${ifindex} ${FLOOD_MS} ${addressToBytes('inet6', src).toString('hex')} ${addressToBytes('inet6', 'ff02::12').toString('hex')} ${hop64.toString('hex')} ${badsum.toString('hex')} ${garbage.toString('hex')}`, { check: true, timeoutMs: 60_000 });
+      const r = await lab.exec('client', `node ${flood6} ${ADDON} ${ifindex} ${COUNT} ${addressToBytes('inet6', src).toString('hex')} ${addressToBytes('inet6', 'ff02::12').toString('hex')} ${hop64.toString('hex')} ${badsum.toString('hex')} ${garbage.toString('hex')}`, { check: true, timeoutMs: 60_000 });
       const after = await counters('lvs1');
       const elapsedS = (Date.now() - t0) / 1000;
       const flood = JSON.parse(r.stdout.trim()) as { sent: number; refused: number; ms: number };
@@ -266,7 +268,7 @@ describe('VRRPv3 over IPv6 on the guest kernel', () => {
       const kernelDrops = async (h: string) => (await lab.exec(h, "awk '$2 ~ /:0070$/ {print $NF}' /proc/net/raw6")).stdout.trim().split('\n').join('+');
       const dropped = (k: string) => (after.dropped[k] ?? 0) - (before.dropped[k] ?? 0);
       console.log(`IPv6 flood: ${flood.sent} packets in ${flood.ms} ms; kernel socket drops lvs1 ${await kernelDrops('lvs1')}, lvs2 ${await kernelDrops('lvs2')}; lvs1 dropped ttl ${dropped('ttl')}, checksum ${dropped('checksum')}, version ${dropped('version')}; adverts sent ${after.sent - before.sent} in ${elapsedS.toFixed(1)} s`);
-      expect(flood.sent).toBeGreaterThan(FLOOD_MS); // over 1,000 a second
+      expect(flood.sent).toBeGreaterThan(COUNT * 0.9); // refused: the guest's send buffer full for a moment
       for (const k of ['ttl', 'checksum', 'version']) expect(dropped(k)).toBeGreaterThan(100);
       // no state change anywhere, lvs1 still holds the VIP, and its adverts kept their pace (one a second, allowing one late)
       ['lvs1', 'lvs2'].forEach((h, i) => expect(daemons[h]!.output().stdout.slice(marks[i])).not.toMatch(/"event":"vrrp-state"/));

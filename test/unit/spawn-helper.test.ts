@@ -1,5 +1,7 @@
 // Unit tests: the spawn helper's frames (round trips, golden bytes, offsets, bad frames) and the helper process's lifecycle.
-import { endianness } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { endianness, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   decodeSpawnRequest,
@@ -106,6 +108,20 @@ describe('spawn helper process', () => {
     const pid = Number(r.stdout.trim());
     if (pid > 0) expect(await until(() => !alive(pid))).toBe(true);
     await expect(h.launch({ argv: ["/bin/true"], timeoutMs: 1000, maxOutputBytes: 10, env }).result).resolves.toMatchObject({ error: 'lvsd is stopping: scripts are not started' });
+  });
+
+  it('a helper that never says hello is killed after the hello timeout, and start() rejects saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-mute-'));
+    const mute = join(dir, 'mute-helper');
+    writeFileSync(mute, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const started: number[] = [];
+    const h = new HelperLauncher(mute, { started: (pid) => started.push(pid), helloTimeoutMs: 300 });
+    const t0 = Date.now();
+    await expect(h.start()).rejects.toThrow(`${mute} did not say hello within 300 ms`);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(await until(() => !alive(started[0] as number))).toBe(true);
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a helper that dies fails what it ran and is started again for the next script', async () => {
