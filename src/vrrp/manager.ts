@@ -161,6 +161,7 @@ export class VrrpManager {
         transition: (from, to) => this.transition(inst, from, to),
         warn: (message, fields) => this.log.warn({ event: 'vrrp-warning', instance: inst.name, ...fields }, message),
         now,
+        drainReceived: () => s.drain(),
         splitBrain: (e) => this.splitBrain(inst, e),
       },
       tracking,

@@ -320,14 +320,21 @@ describe('VRRPv3 over IPv6 on the guest kernel', () => {
       const states1 = events('lvs1', linkUp, /"event":"vrrp-state","instance":"VI6_1"/);
       const toMaster = states1.find((e) => /"to":"MASTER"/.test(e.line));
       const lvs2Yields = events('lvs2', linkUp, /"event":"vrrp-state","instance":"VI6_1","vrid":61,"from":"MASTER","to":"BACKUP"/)[0];
-      const lastFromLvs2 = adverts.filter((a) => a.src === ll2 && a.prio > 0).at(-1);
+      // at advert_int 0.1 a guest stall of lvs1 longer than lvs2's master_down_interval lets lvs2 take over again
+      // later, as VRRP says it must; each such takeover must follow a silence of lvs1 on the wire at least that long
+      const lvs2Down = masterDownMs(3, 80, ADVERT);
+      const retakes = lvs2Yields ? events('lvs2', lvs2Yields.t, /"event":"vrrp-state","instance":"VI6_1","vrid":61,"from":"BACKUP","to":"MASTER"/) : [];
+      const silences = retakes.map((e) => e.t - (adverts.filter((a) => a.src === ll1 && a.prio > 0 && a.t <= e.t).at(-1)?.t ?? linkUp));
+      const lastFromLvs2 = adverts.filter((a) => a.src === ll2 && a.prio > 0 && a.t < (retakes[0]?.t ?? Infinity)).at(-1);
       const firstFromLvs1 = adverts.find((a) => a.src === ll1 && a.prio > 0);
       console.log(
         `IPv6 link down/up on lvs1: source events ${source.map((e) => /"from":"(\w+)","to":"(\w+)"/.exec(e.line)?.slice(1).join('->')).join(', ')}; ` +
           `lvs1 ${states1.map((e) => `${/"from":"(\w+)","to":"(\w+)"/.exec(e.line)?.slice(1).join('->')} +${e.t - linkUp} ms`).join(', ')}; ` +
           `lvs2 MASTER->BACKUP +${lvs2Yields ? lvs2Yields.t - linkUp : '?'} ms; last lvs2 advert +${lastFromLvs2 ? lastFromLvs2.t - linkUp : '-'} ms, first lvs1 advert +${firstFromLvs1 ? firstFromLvs1.t - linkUp : '-'} ms; ` +
-          `lvs1 adverts sent ${after.sent - before!.sent}, send errors ${after.sendErrors - before!.sendErrors}`,
+          `lvs1 adverts sent ${after.sent - before!.sent}, send errors ${after.sendErrors - before!.sendErrors}; ` +
+          `lvs2 took over again ${retakes.length} times, after lvs1 silences of ${silences.join(', ') || '-'} ms (master_down ${lvs2Down} ms)`,
       );
+      for (const silence of silences) expect(silence).toBeGreaterThanOrEqual(lvs2Down - 50);
       // lvs1 saw its source unusable (removed or tentative) and left FAULT for BACKUP only once it was usable, not straight for MASTER
       const usable = source.find((e) => /"to":"usable"/.test(e.line) && e.t >= linkUp);
       expect(source.some((e) => /"to":"(tentative|missing)"/.test(e.line))).toBe(true);

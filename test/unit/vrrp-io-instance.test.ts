@@ -20,6 +20,10 @@ function instance(priority: number, extra = ''): VrrpInstance {
 class Wire {
   readonly peers: InstanceRuntime[] = [];
   down = new Set<string>();
+  /** sources whose datagrams wait in a socket queue (read by the poll, after timers, or by drainReceived) */
+  readonly queued = new Map<string, Buffer[]>();
+  /** called once a datagram was queued (a test stalls the event loop there) */
+  onQueued?: () => void;
   datagram(message: Buffer, source: string, destination: string, ttl = 255): Buffer {
     const buf = Buffer.alloc(IPV4_HEADER_LENGTH + message.length);
     encodeIPv4Header({ id: 1, ttl, source, destination, payloadLength: message.length }, buf);
@@ -29,7 +33,25 @@ class Wire {
   deliver(buf: Buffer, except?: string): void {
     const f = fromIPv4Datagram(buf);
     if (!f.ok) throw new Error(f.detail);
-    for (const p of this.peers) if (p.source !== except && !this.down.has(p.source)) p.receive(f.packet);
+    for (const p of this.peers) {
+      if (p.source === except || this.down.has(p.source)) continue;
+      const q = this.queued.get(p.source);
+      if (!q) p.receive(f.packet);
+      else {
+        q.push(buf);
+        // the poll phase comes after the timers phase of the next loop turn: setImmediate runs in the check phase
+        setImmediate(() => this.read(p));
+        this.onQueued?.();
+      }
+    }
+  }
+  /** read hands a runtime what its socket queue holds */
+  read(p: InstanceRuntime): void {
+    const q = this.queued.get(p.source) ?? [];
+    for (const buf of q.splice(0)) {
+      const f = fromIPv4Datagram(buf);
+      if (f.ok) p.receive(f.packet);
+    }
   }
 }
 
@@ -41,7 +63,7 @@ interface Host {
   warnings: string[];
 }
 
-function host(wire: Wire, source: string, inst: VrrpInstance): Host {
+function host(wire: Wire, source: string, inst: VrrpInstance, drains = true): Host {
   const h: Host = { vips: [], garps: 0, states: [], warnings: [], rt: undefined as unknown as InstanceRuntime };
   const ports: InstancePorts = {
     send: async (message, src, dst) => {
@@ -55,6 +77,7 @@ function host(wire: Wire, source: string, inst: VrrpInstance): Host {
     transition: (_from, to) => void h.states.push(to.state),
     warn: (m) => void h.warnings.push(m),
     now: () => performance.now(),
+    drainReceived: drains ? () => wire.read(h.rt) : undefined,
   };
   h.rt = new InstanceRuntime(inst, source, ports);
   wire.peers.push(h.rt);
@@ -112,6 +135,32 @@ describe('InstanceRuntime', () => {
     expect(performance.now() - t0).toBeLessThan(150);
     expect(a.states.at(-1)).toBe('INIT');
   });
+
+  for (const drains of [true, false]) {
+    it(drains ? 'a backup stalled past master_down_interval with an advert in its socket reads it before its timer acts, and stays backup' : 'without reading the socket first, the stale timer of a stalled backup takes over (the hazard drainReceived removes)', async () => {
+      const wire = new Wire();
+      const a = host(wire, '192.168.56.121', instance(100));
+      const b = host(wire, '192.168.56.122', instance(80), drains);
+      running.push(a.rt, b.rt);
+      a.rt.start();
+      b.rt.start();
+      await sleep(800);
+      expect([a.rt.state.state, b.rt.state.state]).toEqual(['MASTER', 'BACKUP']);
+      // the next advert reaches b's socket, then the whole process stalls for twice master_down_interval (~0.37 s)
+      wire.queued.set(b.rt.source, []);
+      let stalled = false;
+      wire.onQueued = () => {
+        if (stalled) return;
+        stalled = true;
+        const until = performance.now() + 2 * b.rt.masterDownMs;
+        while (performance.now() < until);
+      };
+      await sleep(600);
+      expect(stalled).toBe(true);
+      expect(b.states.includes('MASTER')).toBe(!drains);
+      expect(a.rt.state.state).toBe('MASTER');
+    });
+  }
 
   it('drops and counts malformed, hostile or foreign packets without a state change or an exception', async () => {
     const wire = new Wire();

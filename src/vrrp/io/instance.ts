@@ -21,6 +21,8 @@ export interface InstancePorts {
   transition(from: FsmState, to: FsmState): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   now(): number;
+  /** read what the socket already holds, synchronously (optional): asked before a timer acts */
+  drainReceived?(): void;
   /** a split brain started or ended (optional: logged once each by the manager) */
   splitBrain?(event: SplitBrainEvent): void;
 }
@@ -261,6 +263,11 @@ export class InstanceRuntime {
   private setTimer(kind: TimerKind, at: number): void {
     clearTimeout(this.timers.get(kind));
     const t = setTimeout(() => {
+      // libuv runs due timers before it polls for I/O: after a stall (GC, a starved host) an advert that arrived
+      // before this deadline can still sit in the socket. It is read first; if it re-armed or cancelled this timer
+      // (RFC 5798 §6.4.2: an advert resets Master_Down_Timer), the timeout is stale and nothing happens
+      this.ports.drainReceived?.();
+      if (this.timers.get(kind) !== t) return;
       this.timers.delete(kind);
       this.dispatch(TIMER_EVENTS[kind], at);
     }, Math.max(0, at - this.ports.now()));

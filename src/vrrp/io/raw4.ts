@@ -22,7 +22,12 @@ interface RawSocketLike {
   on(ev: 'error', h: (err: Error) => void): void;
   close(): void;
   pauseRecv(): void;
+  /** raw-socket's native handle: recv reads one datagram synchronously (the socket is non-blocking; EAGAIN throws) */
+  readonly wrap?: { recv(buf: Buffer, cb: (buf: Buffer, bytes: number) => void): void };
 }
+
+/** MAX_DRAIN is the most datagrams one drain() reads (the poll reads the rest). */
+const MAX_DRAIN = 64;
 
 interface RawSocketModule {
   createSocket(o: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocketLike;
@@ -48,10 +53,13 @@ export class VrrpSocket4 {
   private readonly tx: RawSocketLike;
   private ipId = 0;
   private closed = false;
+  private readonly onPacket: (p: InboundPacket) => void;
+  private rx: Buffer | undefined;
   /** malformed counts datagrams whose IP framing is unusable (before any VRRP check) */
   malformed = 0;
 
   constructor(private readonly opts: VrrpSocketOptions, onPacket: (p: InboundPacket) => void, onError: (err: Error) => void) {
+    this.onPacket = onPacket;
     const require = createRequire(import.meta.url);
     const raw = require('raw-socket') as RawSocketModule;
     this.sock = raw.createSocket({ protocol: IPPROTO_VRRP, addressFamily: raw.AddressFamily.IPv4, bufferSize: 2048 });
@@ -79,19 +87,39 @@ export class VrrpSocket4 {
       this.tx.close();
       throw err;
     }
-    this.sock.on('message', (buf) => {
-      const framed = fromIPv4Datagram(buf, 0, buf.length);
-      if (!framed.ok) {
-        this.malformed++;
-        return;
-      }
-      onPacket(framed.packet);
-    });
+    this.sock.on('message', (buf) => this.handle(buf));
     for (const s of [this.sock, this.tx]) {
       s.on('error', (err) => {
         if (!this.closed) onError(err);
       });
     }
+  }
+
+  /**
+   * drain reads, synchronously, what the socket holds now (at most MAX_DRAIN datagrams). A timer that is about to act
+   * on silence asks first: libuv runs due timers before it polls, so after a stall an advert already queued here
+   * would otherwise be read only after the timeout it should have prevented.
+   */
+  drain(): void {
+    const wrap = this.sock.wrap;
+    if (this.closed || !wrap) return;
+    this.rx ??= Buffer.alloc(2048);
+    for (let i = 0; i < MAX_DRAIN; i++) {
+      try {
+        wrap.recv(this.rx, (buf, bytes) => this.handle(Buffer.from(buf.subarray(0, bytes))));
+      } catch {
+        return; // EAGAIN: nothing left (another error is the poll's to report)
+      }
+    }
+  }
+
+  private handle(buf: Buffer): void {
+    const framed = fromIPv4Datagram(buf, 0, buf.length);
+    if (!framed.ok) {
+      this.malformed++;
+      return;
+    }
+    this.onPacket(framed.packet);
   }
 
   /** join adds multicast membership for `group` on the socket's device (struct ip_mreqn). */

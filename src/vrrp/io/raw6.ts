@@ -35,6 +35,8 @@ export interface VrrpTransport {
   join(group: string): void;
   send(message: Buffer, source: string, destination: string, ttl?: number): Promise<Error | undefined>;
   close(): void;
+  /** read what is queued now, synchronously, before a timer acts on silence */
+  drain(): void;
   readonly malformed: number;
 }
 
@@ -115,6 +117,11 @@ export class VrrpSocket6 implements VrrpTransport {
     } catch (err) {
       return Promise.resolve(err as Error);
     }
+  }
+
+  /** drain reads, synchronously, what the socket holds now (see VrrpSocket4.drain: a timer about to act on silence asks first). */
+  drain(): void {
+    this.readable(null);
   }
 
   /** readable drains queued messages, batch by batch, until none is left or MAX_BURST were taken; the poll fires again for the rest on the next loop turn. */
