@@ -114,7 +114,12 @@ export class Lab {
   async waitFor(host: string | null, command: string, o: { timeoutMs?: number; intervalMs?: number } = {}): Promise<ExecResult> {
     const deadline = Date.now() + (o.timeoutMs ?? 15_000);
     for (;;) {
-      const r = await this.exec(host, command, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+      // an attempt that outlives the wait (a guest stalled by its host) is a failed attempt, not a broken lab: it gets
+      // at least 5 s, and its kill is reported as the wait's timeout with what it printed
+      const r = await this.exec(host, command, { timeoutMs: Math.max(5000, deadline - Date.now()) }).catch((err: unknown) => {
+        if (!(err instanceof LabError) || err.code !== 'LAB_EXEC_TIMEOUT') throw err;
+        return { code: -1, stdout: '', stderr: `(attempt killed: ${err.message.split('\n')[0]})` };
+      });
       if (r.code === 0) return r;
       if (Date.now() >= deadline) throw new LabError('LAB_WAIT_TIMEOUT', `never true on ${host ?? 'the root namespace'} within ${o.timeoutMs ?? 15_000} ms: ${command}\nlast exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       await new Promise((res) => setTimeout(res, o.intervalMs ?? 200));

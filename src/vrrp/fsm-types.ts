@@ -48,7 +48,11 @@ export type FsmEvent =
       /** VRRPv3: the Max Adver Int the advert carries, in ms */
       readonly maxAdvertIntervalMs?: number | undefined;
     }
-  | { readonly kind: 'master-down-timer-expired' }
+  | {
+      readonly kind: 'master-down-timer-expired';
+      /** how long this process stood still while the timer ran (ms; StallMeter): that time it did not listen */
+      readonly stalledMs?: number | undefined;
+    }
   | { readonly kind: 'advert-timer-expired' }
   | { readonly kind: 'preempt-delay-expired' }
   | { readonly kind: 'garp-timer-expired'; readonly timer: 'garp-master' | 'garp-lower-prio' }

@@ -298,10 +298,23 @@ export function step(state: FsmState, event: FsmEvent, now: number, opts: StepOp
       if (s.state === 'BACKUP') backupHearsAdvert(r, event);
       else if (s.state === 'MASTER') masterHearsAdvert(r, event);
       break; // keepalived ignores adverts in INIT and FAULT
-    case 'master-down-timer-expired':
+    case 'master-down-timer-expired': {
+      const dueAt = r.timers['master-down'];
+      if (s.state !== 'BACKUP' || dueAt === undefined || !due('master-down')) break;
+      // Master_Down_Interval is time spent listening. A backup that stood still for part of it (a paused VM, a starved
+      // host) did not listen then, and a Master frozen alongside it (two directors on one hypervisor) sent nothing:
+      // that silence proves no failure. It owes the stalled time not already past the deadline and listens that much
+      // longer (lvsd's rule; RFC 5798 assumes a receiver that runs; an advert meanwhile resets the timer as usual)
+      const owed = Math.min((event.stalledMs ?? 0) - (now - dueAt), masterDownInterval(s));
+      if (owed > 0) {
+        r.set('master-down', now + owed);
+        r.act({ kind: 'warning', message: `${c.name}: stood still ${Math.round(event.stalledMs ?? 0)} ms while waiting for the Master; listening ${Math.round(owed)} ms more before taking over` });
+        break;
+      }
       // RFC 5798 §6.4.2: "If the Master_Down_Timer fires" → Master
-      if (s.state === 'BACKUP' && due('master-down')) becomeMaster(r);
+      becomeMaster(r);
       break;
+    }
     case 'advert-timer-expired':
       if (s.state !== 'MASTER' || !due('advert')) break;
       // RFC 5798 §6.4.3: "If the Adver_Timer fires: Send an ADVERTISEMENT, Reset the Adver_Timer to Advertisement_Interval"

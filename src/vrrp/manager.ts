@@ -19,6 +19,7 @@ import { instanceTracking, ScriptPoller, type SourceAddress } from './io/trackin
 import { SourceAddresses, type SourceChange } from './io/source-watch.js';
 import { SyncGroupRuntime } from './io/sync-group.js';
 import { VipOps } from './io/vip-ops.js';
+import { StallClock } from './io/stall-clock.js';
 import { UnknownVridCounter, type SocketDrops } from './io/socket-drops.js';
 import { STOP_SYNC_DAEMONS, syncDaemonOps } from './sync-daemon.js';
 
@@ -57,6 +58,7 @@ export class VrrpManager {
   private syncQueue: Promise<unknown> = Promise.resolve();
   private readonly vips: VipOps;
   private readonly unknownVrid: UnknownVridCounter;
+  private readonly stalls = new StallClock(now);
   private delayedStartUntil: number | undefined;
 
   constructor(private model: Model, private readonly log: Logger, private readonly options: VrrpManagerOptions = {}) {
@@ -102,6 +104,7 @@ export class VrrpManager {
       this.delayedStartUntil = now() + delayMs;
       this.log.info({ event: 'vrrp-startup-delay', seconds: delayMs / 1000 }, `VRRP: delaying startup for ${delayMs / 1000} s`);
     }
+    this.stalls.start();
     this.openAll(this.model.vrrp.instances);
     this.buildGroups();
     for (const r of this.runtimes) {
@@ -162,6 +165,7 @@ export class VrrpManager {
         warn: (message, fields) => this.log.warn({ event: 'vrrp-warning', instance: inst.name, ...fields }, message),
         now,
         drainReceived: () => s.drain(),
+        stalls: this.stalls,
         splitBrain: (e) => this.splitBrain(inst, e),
       },
       tracking,
@@ -385,6 +389,7 @@ export class VrrpManager {
   /** stop shuts every instance down (a Master sends priority 0 and removes its VIPs), then closes sockets and stops scripts. */
   async stop(): Promise<void> {
     this.poller?.stop();
+    this.stalls.stop();
     this.watch?.close();
     this.sources?.stop();
     this.vips.cancel();

@@ -118,6 +118,32 @@ describe('VRRP instance state machine', () => {
     expect(kinds(lan.router('B').log.filter((l) => l.t === mdi).map((l) => l.action))).toEqual(['send-advert:100', 'become-master', 'notify:MASTER', 'set-timer:advert']);
   });
 
+  it('a backup that stood still while its down timer ran listens for the time it owes before taking over', () => {
+    const b = step(initialState(config({ basePriority: 100 })), { kind: 'startup' }, 0).state;
+    const due = b.timers['master-down']!;
+    // stood still 2000 ms, of which 500 ms past the deadline: 1500 ms of listening owed
+    const r = step(b, { kind: 'master-down-timer-expired', stalledMs: 2000 }, due + 500);
+    expect(r.state.state).toBe('BACKUP');
+    expect(r.state.timers['master-down']).toBe(due + 2000);
+    expect(kinds(r.actions)).toEqual(['set-timer:master-down', 'warning']);
+    // a Master frozen alongside speaks in that time: the backup stays backup
+    const heard = step(r.state, { kind: 'advert-received', priority: 150, source: '192.168.56.121' }, due + 600);
+    expect(heard.state.state).toBe('BACKUP');
+    expect(step(heard.state, { kind: 'master-down-timer-expired' }, due + 2000).state.state).toBe('BACKUP');
+    // silence through the owed time: it takes over then
+    expect(step(r.state, { kind: 'master-down-timer-expired' }, due + 2000).state.state).toBe('MASTER');
+  });
+
+  it('a stall that ended after the deadline by more than it lasted owes nothing: the backup takes over at once', () => {
+    const b = step(initialState(config({ basePriority: 100 })), { kind: 'startup' }, 0).state;
+    const due = b.timers['master-down']!;
+    expect(step(b, { kind: 'master-down-timer-expired', stalledMs: 800 }, due + 800).state.state).toBe('MASTER');
+    expect(step(b, { kind: 'master-down-timer-expired', stalledMs: 0 }, due).state.state).toBe('MASTER');
+    // owed time is at most one Master_Down_Interval
+    const long = step(b, { kind: 'master-down-timer-expired', stalledMs: 60_000 }, due + 10);
+    expect(long.state.timers['master-down']).toBe(due + 10 + masterDownInterval(b));
+  });
+
   it('address owner becomes master at once', () => {
     const r = step(initialState(config({ basePriority: 255, initialState: 'MASTER', garp: { ...NO_GARP, masterRepeat: 5 } })), { kind: 'startup' }, 0);
     expect(r.state.state).toBe('MASTER');

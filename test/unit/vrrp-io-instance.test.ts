@@ -5,6 +5,7 @@ import { encodeIPv4Header, fromIPv4Datagram, IPV4_HEADER_LENGTH } from '../../sr
 import { InstanceRuntime, type InstancePorts } from '../../src/vrrp/io/instance.js';
 import { garpFrame, naFrame } from '../../src/vrrp/io/garp.js';
 import { checksumValid } from '../../src/vrrp/packet.js';
+import { StallClock } from '../../src/vrrp/io/stall-clock.js';
 import { internetChecksum, pseudoHeaderSum, IPPROTO_VRRP } from '../../src/vrrp/checksum.js';
 
 const F = '/etc/keepalived/keepalived.conf';
@@ -63,7 +64,7 @@ interface Host {
   warnings: string[];
 }
 
-function host(wire: Wire, source: string, inst: VrrpInstance, drains = true): Host {
+function host(wire: Wire, source: string, inst: VrrpInstance, drains = true, stalls?: StallClock): Host {
   const h: Host = { vips: [], garps: 0, states: [], warnings: [], rt: undefined as unknown as InstanceRuntime };
   const ports: InstancePorts = {
     send: async (message, src, dst) => {
@@ -78,6 +79,7 @@ function host(wire: Wire, source: string, inst: VrrpInstance, drains = true): Ho
     warn: (m) => void h.warnings.push(m),
     now: () => performance.now(),
     drainReceived: drains ? () => wire.read(h.rt) : undefined,
+    stalls,
   };
   h.rt = new InstanceRuntime(inst, source, ports);
   wire.peers.push(h.rt);
@@ -159,6 +161,34 @@ describe('InstanceRuntime', () => {
       expect(stalled).toBe(true);
       expect(b.states.includes('MASTER')).toBe(!drains);
       expect(a.rt.state.state).toBe('MASTER');
+    });
+  }
+
+  for (const metered of [true, false]) {
+    it(metered ? 'a backup frozen together with its master listens for the time it stood still, hears the master again and stays backup' : 'without a stall meter, a backup frozen together with its master takes over on waking (the flap the meter removes)', async () => {
+      const wire = new Wire();
+      const clock = new StallClock(() => performance.now());
+      clock.start();
+      const a = host(wire, '192.168.56.121', instance(100));
+      const b = host(wire, '192.168.56.122', instance(80), true, metered ? clock : undefined);
+      running.push(a.rt, b.rt);
+      a.rt.start();
+      b.rt.start();
+      await sleep(800);
+      expect([a.rt.state.state, b.rt.state.state]).toEqual(['MASTER', 'BACKUP']);
+      // the whole process (both directors) stands still for 1 s, well past master_down_interval (~0.37 s)
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          const until = performance.now() + 1000;
+          while (performance.now() < until);
+          resolve();
+        }, 0),
+      );
+      await sleep(600);
+      clock.stop();
+      expect(b.states.includes('MASTER')).toBe(!metered);
+      expect(b.warnings.some((w) => /stood still \d+ ms while waiting for the Master/.test(w))).toBe(metered);
+      expect([a.rt.state.state, b.rt.state.state]).toEqual(['MASTER', 'BACKUP']);
     });
   }
 

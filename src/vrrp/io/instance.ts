@@ -23,6 +23,8 @@ export interface InstancePorts {
   now(): number;
   /** read what the socket already holds, synchronously (optional): asked before a timer acts */
   drainReceived?(): void;
+  /** how long the process stood still (optional; StallMeter read at ports.now()): mark() now, since(mark) later */
+  stalls?: { mark(): number; since(mark: number): number };
   /** a split brain started or ended (optional: logged once each by the manager) */
   splitBrain?(event: SplitBrainEvent): void;
 }
@@ -262,6 +264,7 @@ export class InstanceRuntime {
 
   private setTimer(kind: TimerKind, at: number): void {
     clearTimeout(this.timers.get(kind));
+    const mark = kind === 'master-down' ? this.ports.stalls?.mark() : undefined;
     const t = setTimeout(() => {
       // libuv runs due timers before it polls for I/O: after a stall (GC, a starved host) an advert that arrived
       // before this deadline can still sit in the socket. It is read first; if it re-armed or cancelled this timer
@@ -269,7 +272,8 @@ export class InstanceRuntime {
       this.ports.drainReceived?.();
       if (this.timers.get(kind) !== t) return;
       this.timers.delete(kind);
-      this.dispatch(TIMER_EVENTS[kind], at);
+      const stalledMs = mark === undefined ? undefined : this.ports.stalls?.since(mark);
+      this.dispatch(stalledMs ? { kind: 'master-down-timer-expired', stalledMs } : TIMER_EVENTS[kind], at);
     }, Math.max(0, at - this.ports.now()));
     this.timers.set(kind, t);
   }
