@@ -30,7 +30,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // a lab test without its own timeout runs a few commands in the guest; under the host's CPU steal one lvsd
-    // command took 3-5 s and realserver's status test (3 commands, 2 arpings) outgrew 20 s (19.9 s and 20 s+)
+    // command took 3-5 s, and realserver's status test (3 commands, 2 arpings) took 14 s in one CI run, 20 s+ in the next
     testTimeout: 60_000,
     hookTimeout: 240_000,
     // Lab tests each boot a user-mode Linux guest; two at a time on a 2-core machine.
