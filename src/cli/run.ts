@@ -1,4 +1,5 @@
 // CLI layer: `lvsd run` — the director daemon: load, apply, check, resync; SIGHUP reloads, SIGTERM stops cleanly.
+import { setFlagsFromString } from 'node:v8';
 import { formatDiagnostic, loadConfig, type ParseResult } from '../config/index.js';
 import type { Model } from '../config/model.js';
 import { standAside } from '../daemon/backup-only.js';
@@ -47,6 +48,9 @@ function load(path: string, log: Logger): Model | undefined {
 
 /** runDaemon runs the director until SIGTERM or SIGINT; a configuration that does not parse at start is an error (exit 1). */
 export async function runDaemon(opts: RunOptions): Promise<void> {
+  // the executable starts V8 without its optimizing compiler (right for one-shot commands, see bin/lvsd); the daemon
+  // runs for months and wants it
+  setFlagsFromString('--turbofan');
   const resyncMs = Number(opts.resyncInterval) * 1000;
   if (!Number.isFinite(resyncMs) || resyncMs < 100) throw new CliError(`--resync-interval ${opts.resyncInterval}: give a number of seconds, at least 0.1`, 2);
   const metricsAt = metricsAddress(opts.metricsAddress);

@@ -164,12 +164,39 @@ function compileLine(input: Buffer, start: number, end: number, buf: Buffer | un
   // direct routing and tunnelling keep the service's port: the full parser takes any other
   if (f !== 109 && epPort !== vipPort) return -1;
   if (buf) {
-    zero(buf, o, DEST_MESSAGE);
-    const e = writeService(buf, o + HDR, proto, vipAddr, vipPort, input, 0, 0, 0, 0);
-    header(buf, o, writeDest(buf, e, epAddr, epPort, fwd, num, f === 105 ? IPIP : 0), NEW_DEST);
+    // the template holds every constant byte (one copy); the fields this line sets are written over it
+    buf.set(f === 105 ? DEST_TEMPLATE_IPIP : DEST_TEMPLATE, o);
+    buf[o + D_PROTO] = proto === 116 ? TCP : UDP;
+    be32(buf, vipAddr, o + D_VIP);
+    be16(buf, vipPort, o + D_VPORT);
+    be32(buf, epAddr, o + D_RS);
+    be16(buf, epPort, o + D_RPORT);
+    buf[o + D_FWD] = fwd;
+    u16(buf, num, o + D_WEIGHT);
   }
   return DEST_MESSAGE;
 }
+
+/**
+ * destTemplate is a destination message with every variable field zero (written by the same writers as a service
+ * line), and the offsets of the fields a line sets; a test holds the bytes equal to the full encoder's.
+ */
+function destTemplate(tunType: number): Buffer {
+  const t = Buffer.alloc(DEST_MESSAGE);
+  header(t, 0, writeDest(t, writeService(t, HDR, 116, 0, 0, t, 0, 0, 0, 0), 0, 0, 0, 0, tunType), NEW_DEST);
+  return t;
+}
+const DEST_TEMPLATE = destTemplate(0);
+const DEST_TEMPLATE_IPIP = destTemplate(IPIP);
+// payload offsets in a destination message: the service nest after the headers, then the destination nest
+const D_PROTO = HDR + 4 + 8 + 4;
+const D_VIP = HDR + 4 + 8 + 8 + 4;
+const D_VPORT = HDR + 4 + 8 + 8 + 20 + 4;
+const D_DEST = HDR + SERVICE_NEST_FIXED + 4;
+const D_RS = D_DEST + 4 + 8 + 4;
+const D_RPORT = D_DEST + 4 + 8 + 20 + 4;
+const D_FWD = D_DEST + 4 + 8 + 20 + 8 + 4;
+const D_WEIGHT = D_DEST + 4 + 8 + 20 + 8 + 8 + 4;
 
 function zero(buf: Buffer, o: number, len: number): void {
   for (let k = o; k < o + len; k++) buf[k] = 0;

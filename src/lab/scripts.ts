@@ -62,6 +62,10 @@ case "$LAB_CHECKOUT" in /tmp/*) mkdir -p "$LAB_CHECKOUT" && mount --bind /run/la
 up "init started"
 V=$(uname -r) M=${q(o.modulesDir)}
 [ -d "$M/$V" ] || fail LAB_NO_IPVS "no kernel modules for $V in $M"
+# modprobe reads /lib/modules: a machine without an installed kernel package may lack even the empty folder, and
+# the guest's / is this machine's, so the mount point is made there (an empty folder, as any kernel package leaves)
+[ -d /lib/modules ] || mkdir -p /lib/modules \\
+  || fail LAB_NO_IPVS "this machine has no /lib/modules and the guest cannot create it: run mkdir -p /lib/modules as root"
 mount -t tmpfs tmpfs /lib/modules && mkdir -p "/lib/modules/$V" && mount --bind "$M/$V" "/lib/modules/$V" \\
   || fail LAB_NO_IPVS "cannot bind $M/$V on /lib/modules/$V"
 modprobe -a ${o.modules.map(q).join(' ')} || fail LAB_NO_IPVS "modprobe ${o.modules.join(' ')} failed (modules of $V from $M)"

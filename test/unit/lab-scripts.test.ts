@@ -37,6 +37,9 @@ describe('initScript', () => {
   it('binds the modules of the running kernel and loads the ones asked for, reporting LAB_NO_IPVS otherwise', () => {
     const s = initScript(initOptions);
     expect(s).toContain('mount --bind "$M/$V" "/lib/modules/$V"');
+    // a machine without /lib/modules (no kernel package) gets the empty mount point before the tmpfs covers it
+    expect(s.indexOf('[ -d /lib/modules ] || mkdir -p /lib/modules')).toBeGreaterThan(-1);
+    expect(s.indexOf('mkdir -p /lib/modules')).toBeLessThan(s.indexOf('mount -t tmpfs tmpfs /lib/modules'));
     expect(s).toMatch(/modprobe -a ip_vs veth bridge \|\| fail LAB_NO_IPVS/);
     expect(s).toContain(`echo "${FAIL_MARKER} $1 $2"; off;`);
   });
