@@ -127,7 +127,7 @@ export async function runRestore(file: string | undefined, o: RestoreCliOptions)
 }
 
 function report(c: Readonly<SessionCounters>, operations: number, parseMs: number, applyMs: number): void {
-  process.stderr.write(`lvsd restore: ${operations} operations in ${c.datagramsSent - 1} datagrams; parse ${parseMs.toFixed(0)} ms, apply ${applyMs.toFixed(0)} ms\n`);
+  process.stderr.write(`lvsd restore: ${operations} operations in ${c.datagramsSent - 1} datagrams; parse ${parseMs.toFixed(0)} ms, apply ${applyMs.toFixed(0)} ms (${c.sendMs.toFixed(0)} ms of it in sendmsg, where the kernel handles them)\n`);
 }
 
 /** lineText is the text of the input line that starts at a byte offset (to name an operation the kernel refused). */

@@ -28,6 +28,8 @@ export interface SessionCounters {
   messagesSent: number;
   bytesSent: number;
   datagramsReceived: number;
+  /** time spent handing datagrams to the kernel, in ms: a netlink datagram to the kernel is processed within sendmsg */
+  sendMs: number;
 }
 
 interface Waiter {
@@ -61,7 +63,7 @@ export class Session {
   private seq: number;
   private readonly waiters = new Map<number, Waiter>();
   private flight: Flight | undefined;
-  readonly counters: SessionCounters = { datagramsSent: 0, messagesSent: 0, bytesSent: 0, datagramsReceived: 0 };
+  readonly counters: SessionCounters = { datagramsSent: 0, messagesSent: 0, bytesSent: 0, datagramsReceived: 0, sendMs: 0 };
 
   constructor(private readonly transport: Transport, private readonly timeoutMs = 10_000, firstSeq = Date.now() >>> 0) {
     this.seq = firstSeq;
@@ -135,7 +137,10 @@ export class Session {
     this.counters.datagramsSent++;
     this.counters.messagesSent += messages;
     this.counters.bytesSent += buf.length;
-    await this.transport.send(buf);
+    const t0 = process.hrtime.bigint();
+    const sent = this.transport.send(buf);
+    this.counters.sendMs += Number(process.hrtime.bigint() - t0) / 1e6;
+    await sent;
   }
 
   private receive(buf: Buffer): void {
