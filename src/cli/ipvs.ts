@@ -62,5 +62,5 @@ export function registerIpvs(program: Command): void {
     .command('restore [file]')
     .description('read `ipvsadm -R` input (stdin by default) and apply it in batches')
     .option('-v, --verbose', 'report operations, datagrams and time on stderr')
-    .action(async (file: string | undefined, o: RestoreCliOptions) => (await import('./ipvs-actions.js')).runRestore(file, o));
+    .action(async (file: string | undefined, o: RestoreCliOptions) => (await import('./restore.js')).runRestore(file, o));
 }
