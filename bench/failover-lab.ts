@@ -123,3 +123,22 @@ export function probeFigures(stdout: string, t0: number): ProbeFigures {
   }
   return { recoveryMs: end === undefined ? undefined : end - t0, gapMs, attempts: results.length, failed };
 }
+
+/**
+ * advertPhase is how long before the failure (t0, epoch ms) the master's last advertisement went out, from the
+ * `tcpdump -tt` lines of its adverts heard during the run; undefined when there are none. Every advert heard was sent
+ * before the failure took effect, so one stamped after t0 (sent while the failing command was starting) counts, as
+ * a negative phase. A failure lands at a random point of the advertisement interval and the backup's down timer
+ * runs from the last advert it heard: the client's gap is master_down_interval − phase + the implementation's own
+ * delay, so gap + phase − master_down_interval is that delay.
+ */
+export function advertPhase(tcpdumpStdout: string, t0: number): number | undefined {
+  let last: number | undefined;
+  for (const line of tcpdumpStdout.split('\n')) {
+    const m = /^(\d+)\.(\d{6}) /.exec(line);
+    if (!m) continue;
+    const ms = Number(m[1]) * 1000 + Number(m[2]) / 1000;
+    if (last === undefined || ms > last) last = ms;
+  }
+  return last === undefined ? undefined : Math.round(t0 - last);
+}

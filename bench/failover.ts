@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { findCheckout } from '../src/lab/guest.js';
 import { drRealServerCommand, L2_VIPS, l2Topology } from '../src/lab/layouts.js';
 import { startLab, type Lab, type LabProcess } from '../src/lab/lab.js';
-import { l2VrrpConfig, masterDownMs, PROBER_JS, probeFigures } from './failover-lab.js';
+import { advertPhase, l2VrrpConfig, masterDownMs, PROBER_JS, probeFigures } from './failover-lab.js';
 
 type Impl = 'lvsd' | 'keepalived';
 type Failure = 'link' | 'kill';
@@ -28,6 +28,10 @@ interface Row {
   run: number;
   vipMovedMs: number | undefined;
   gapMs: number | undefined;
+  /** how long before the failure lvs1's last advert went out */
+  phaseMs: number | undefined;
+  /** link failures: gap + phase − master_down_interval, the implementation's own delay beyond the RFC's timer */
+  delayMs: number | undefined;
   boundMs: number;
 }
 
@@ -61,6 +65,9 @@ async function guestMs(lab: Lab, stamp: string): Promise<number> {
 async function oneRun(lab: Lab, prober: string, impl: Impl, version: 2 | 3, advertInt: number, failure: Failure, confs: Record<string, string>, procs: Record<string, LabProcess>): Promise<Omit<Row, 'impl' | 'version' | 'advertInt' | 'failure' | 'run' | 'boundMs'>> {
   const probeMs = Math.round(masterDownMs(version, 80, advertInt) + 4000);
   const monitor = lab.spawn('lvs2', 'exec ip -ts monitor address dev eth0');
+  // lvs1's adverts as lvs2 hears them (lvs1 is master of one instance only, so every advert from it is that one's)
+  const adverts = lab.spawn('lvs2', "exec tcpdump -i eth0 -n -tt -l --immediate-mode 'ip proto 112 and src host 192.168.56.121'");
+  await adverts.waitForOutput(/listening on/, { timeoutMs: 20_000 });
   const probe = lab.spawn('client', `exec node ${prober} ${VIP} 80 ${probeMs} 10`);
   await probe.waitForOutput(/probing/, { timeoutMs: 20_000 });
   await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000 * advertInt));
@@ -68,6 +75,9 @@ async function oneRun(lab: Lab, prober: string, impl: Impl, version: 2 | 3, adve
   const t0 = Number((await lab.exec('lvs1', `date +%s%3N; ${act}`, { check: true })).stdout.trim());
   const figures = probeFigures((await probe.wait(probeMs + 30_000)).stdout, t0);
   await monitor.stop();
+  await adverts.stop();
+  const phaseMs = advertPhase(adverts.output().stdout, t0);
+  const delayMs = failure === 'link' && figures.gapMs !== undefined && phaseMs !== undefined ? Math.round(figures.gapMs + phaseMs - masterDownMs(version, 80, advertInt)) : undefined;
   const line = monitor.output().stdout.split('\n').find((l) => l.includes(` ${VIP}/`) && !l.includes('Deleted'));
   const stamp = line ? /^\[([^\]]+)\]/.exec(line)?.[1] : undefined;
   const vipMovedMs = stamp ? (await guestMs(lab, stamp.replace('T', ' '))) - t0 : undefined;
@@ -82,7 +92,7 @@ async function oneRun(lab: Lab, prober: string, impl: Impl, version: 2 | 3, adve
   }
   await lab.waitFor('lvs2', `! ${has(VIP)}`, { timeoutMs: 60_000, intervalMs: 300 });
   await lab.waitFor('lvs1', has(VIP), { timeoutMs: 30_000, intervalMs: 300 });
-  return { vipMovedMs, gapMs: figures.gapMs };
+  return { vipMovedMs, gapMs: figures.gapMs, phaseMs, delayMs };
 }
 
 async function main(): Promise<void> {
@@ -108,7 +118,7 @@ async function main(): Promise<void> {
             const r = await oneRun(lab, prober, impl, version, advertInt, failure, confs, procs);
             const row: Row = { impl, version, advertInt, failure, run, ...r, boundMs: masterDownMs(version, 80, advertInt) + 50 };
             rows.push(row);
-            process.stdout.write(`${impl} v${version} advert_int ${advertInt} ${failure} #${run}: VIP on lvs2 after ${r.vipMovedMs ?? '?'} ms, client gap ${r.gapMs ?? '?'} ms (master_down + 50 = ${row.boundMs} ms)\n`);
+            process.stdout.write(`${impl} v${version} advert_int ${advertInt} ${failure} #${run}: VIP on lvs2 after ${r.vipMovedMs ?? '?'} ms, client gap ${r.gapMs ?? '?'} ms (master_down + 50 = ${row.boundMs} ms), last advert ${r.phaseMs ?? '?'} ms before${r.delayMs === undefined ? '' : `, delay beyond master_down − phase ${r.delayMs} ms`}\n`);
           }
         }
         for (const p of Object.values(procs)) await p.stop({ graceMs: 10_000 });
@@ -120,12 +130,12 @@ async function main(): Promise<void> {
     writeFileSync(join(checkout, '.lab', 'failover-bench.json'), JSON.stringify(rows, null, 2));
   }
   const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
-  process.stdout.write('\nmedians (VIP moved / client gap, ms):\n');
+  process.stdout.write('\nmedians (VIP moved / client gap / link: delay beyond master_down − phase, ms):\n');
   for (const impl of ['lvsd', 'keepalived'])
     for (const { version, advertInt } of PROTOCOLS)
       for (const failure of ['link', 'kill']) {
         const sel = rows.filter((r) => r.impl === impl && r.version === version && r.failure === failure);
-        process.stdout.write(`  ${impl.padEnd(10)} v${version} ${String(advertInt).padEnd(3)} ${failure.padEnd(4)}: ${median(sel.flatMap((r) => (r.vipMovedMs === undefined ? [] : [r.vipMovedMs])))} / ${median(sel.flatMap((r) => (r.gapMs === undefined ? [] : [r.gapMs])))}\n`);
+        process.stdout.write(`  ${impl.padEnd(10)} v${version} ${String(advertInt).padEnd(3)} ${failure.padEnd(4)}: ${median(sel.flatMap((r) => (r.vipMovedMs === undefined ? [] : [r.vipMovedMs])))} / ${median(sel.flatMap((r) => (r.gapMs === undefined ? [] : [r.gapMs])))}${failure === 'link' ? ` / ${median(sel.flatMap((r) => (r.delayMs === undefined ? [] : [r.delayMs])))}` : ''}\n`);
       }
 }
 
