@@ -1,6 +1,6 @@
 // CLI layer: the actions behind `lvsd list` and `save` (loaded on demand by src/cli/ipvs.ts; restore is restore.ts).
 import { readFileSync } from 'node:fs';
-import { IpvsClient } from '../ipvs/client.js';
+import { withIpvsClient } from '../ipvs/client.js';
 import { addressFromBytes } from '../util/addr.js';
 import { parseConnections } from '../ipvs/conn.js';
 import { formatJson } from '../ipvs/format/json.js';
@@ -12,15 +12,6 @@ import { CliError } from './errors.js';
 import type { ListCliOptions } from './ipvs.js';
 
 const CONN_FILE = '/proc/net/ip_vs_conn';
-
-async function withClient<T>(fn: (c: IpvsClient) => Promise<T>): Promise<T> {
-  const client = await IpvsClient.open();
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
 
 /** serviceOption turns -t/-u/--sctp-service/-f values into a service key, with ipvsadm's parsing rules. */
 export function serviceOption(o: ListCliOptions): ServiceKey | undefined {
@@ -44,7 +35,7 @@ export async function runList(o: ListCliOptions): Promise<void> {
     stats: o.stats, rate: o.rate, exact: o.exact, thresholds: o.thresholds, persistentConn: o.persistentConn,
     tunInfo: o.tunInfo, sort: o.sort, nosort: o.nosort, service,
   };
-  await withClient(async (client) => {
+  await withIpvsClient(async (client) => {
     const info = await client.info();
     const extra: Partial<ListOptions> = {};
     if (o.timeout) Object.assign(extra, { timeout: await client.timeouts() });
@@ -72,5 +63,5 @@ export async function runList(o: ListCliOptions): Promise<void> {
 
 /** runSave prints the table as `ipvsadm -S -n` would. */
 export async function runSave(): Promise<void> {
-  await withClient(async (client) => process.stdout.write(formatSave(await client.table())));
+  await withIpvsClient(async (client) => process.stdout.write(formatSave(await client.table())));
 }

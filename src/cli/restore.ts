@@ -2,7 +2,7 @@
 // and the full parser loaded only when the compiled fast path does not take the input: a restore then loads about
 // half the code it did (each module read and compiled at start is time in the lab's guest).
 import { readFileSync } from 'node:fs';
-import { IpvsClient } from '../ipvs/client.js';
+import { withIpvsClient } from '../ipvs/client.js';
 import { compiledLines, compiledSource, compileRestore } from '../ipvs/codec-restore.js';
 import { NetlinkError } from '../ipvs/errors.js';
 import type { SessionCounters } from '../netlink/session.js';
@@ -10,15 +10,6 @@ import { CliError } from './errors.js';
 import type { RestoreCliOptions } from './ipvs.js';
 
 const loadParser = () => import('../ipvs/restore-parse.js');
-
-async function withClient<T>(fn: (c: IpvsClient) => Promise<T>): Promise<T> {
-  const client = await IpvsClient.open();
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
 
 /**
  * runRestore reads `ipvsadm -R` input, refuses it whole when a line does not parse, and otherwise applies every
@@ -38,7 +29,7 @@ export async function runRestore(file: string | undefined, o: RestoreCliOptions)
   const compiled = compileRestore(input);
   if (compiled) {
     const t1 = nowMs();
-    await withClient(async (client) => {
+    await withIpvsClient(async (client) => {
       const failures = await client.batch((family) => compiledSource(compiled, family));
       failures.sort((a, b) => a.index - b.index);
       const lines = compiledLines(compiled, failures.map((f) => f.index));
@@ -59,7 +50,7 @@ export async function runRestore(file: string | undefined, o: RestoreCliOptions)
   }
   if (errors.length > 0) throw new CliError(`restore: nothing applied: ${errors.length} line${errors.length === 1 ? '' : 's'} of ${source} did not parse`, 1);
   const t1 = nowMs();
-  await withClient(async (client) => {
+  await withIpvsClient(async (client) => {
     const failures = await client.apply(parsed.ops.map((r) => r.op));
     for (const f of failures) process.stderr.write(`lvsd restore: ${source} line ${parsed.ops[f.index]!.line}: ${f.error.message}\n`);
     if (o.verbose) report(client.counters, parsed.ops.length, t1 - t0, nowMs() - t1);

@@ -121,6 +121,16 @@ export class IpvsClient {
   }
 }
 
+/** withIpvsClient opens a client, runs fn with it and closes it, whatever fn does. */
+export async function withIpvsClient<T>(fn: (c: IpvsClient) => Promise<T>): Promise<T> {
+  const client = await IpvsClient.open();
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
 /** opsSource writes operations as batch messages: destination commands straight into the datagram (codec-dest.ts), others through their request. */
 function opsSource(ops: readonly IpvsOp[], family: number): BatchSource {
   // a datagram's lengths are all asked before its messages are written: requests built for length wait here for write
